@@ -1,0 +1,46 @@
+# Two commands on a machine that has only Python 3.11+ and make: `make demo` and `make test`.
+# Both bootstrap .venv, re-installing only when pyproject.toml or constraints.txt changed.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test lint typecheck unit bench examples lock clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=23"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+demo: $(STAMP)
+	KIEMDIEM_HOME=$(CURDIR)/.demo $(BIN)/kiemdiem demo --fresh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy models flows
+
+unit: $(STAMP)
+	$(BIN)/pytest -q
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+examples: $(STAMP)
+	$(BIN)/python deploy/examples/generate.py
+
+lock: $(STAMP)
+	{ echo "# Exact versions installed by 'make' (pip install -c constraints.txt). Regenerate with 'make lock'."; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -vi '^kiemdiem'; } > constraints.txt
+
+clean:
+	rm -rf $(VENV) .demo

@@ -1,0 +1,1 @@
+"""The kiemdiem domain: tables, schemas and rules. Knows nothing of Prefect, HTTP or the command line."""

@@ -1,0 +1,165 @@
+"""Launching a campaign: its milestones, an assignment per unit and milestone, a plan notice per unit."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pendulum
+from pydantic import BaseModel
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from models.campaign_config import CampaignConfig, MilestoneConfig
+from models.errors import fail
+from models.outbox_keys import notice_key
+from models.tables import (
+    Assignment,
+    AssignmentStatus,
+    AuditEntry,
+    Campaign,
+    Milestone,
+    NoticeKind,
+    OrgUnit,
+    OutboxEntry,
+)
+
+
+class LaunchSummary(BaseModel):
+    campaign: str
+    root: str
+    units: int
+    assignments: dict[str, int]
+    notices: int
+    units_per_level: dict[str, int]
+    empty_milestones: list[str]
+
+
+def subtree(session: Session, root: OrgUnit) -> list[OrgUnit]:
+    """The root and every unit below it, top-down."""
+    query = select(OrgUnit).where(OrgUnit.path.startswith(root.path, autoescape=True))
+    return list(session.scalars(query.order_by(OrgUnit.depth, OrgUnit.code)))
+
+
+def applies_to(milestone: MilestoneConfig, unit: OrgUnit, root: OrgUnit) -> bool:
+    if milestone.scope == "root" and unit.id != root.id:
+        return False
+    if milestone.scope == "below_root" and unit.id == root.id:
+        return False
+    return milestone.levels is None or unit.level in milestone.levels
+
+
+def launch_campaign(session: Session, config: CampaignConfig, now: pendulum.DateTime, actor: str) -> LaunchSummary:
+    """Create everything a launch creates, in the caller's transaction (this only flushes)."""
+    if session.scalar(select(Campaign.id).where(Campaign.key == config.key)) is not None:
+        raise fail(
+            "campaign_exists",
+            f"đợt «{config.key}» đã được triển khai; dùng khóa khác cho đợt mới",
+            f"campaign '{config.key}' is already launched; use another key for a new campaign",
+            field="key",
+        )
+    root = session.scalar(select(OrgUnit).where(OrgUnit.code == config.root))
+    if root is None:
+        raise fail(
+            "unknown_root",
+            f"không có đơn vị «{config.root}»: hãy nhập cây tổ chức trước (kiemdiem units import)",
+            f"no unit '{config.root}': import the org tree first (kiemdiem units import)",
+            field="root",
+        )
+    units = subtree(session, root)
+    campaign = Campaign(
+        key=config.key,
+        title=config.title,
+        year=config.year,
+        plan_number=config.plan_number,
+        root_unit_id=root.id,
+        timezone=config.timezone,
+        launch_date=config.launch,
+        launched_at=now,
+        status="active",
+        config=config.model_dump(mode="json"),
+    )
+    session.add(campaign)
+    session.flush()
+    assignments: dict[str, int] = {}
+    for position, spec in enumerate(config.milestones):
+        milestone = Milestone(
+            campaign_id=campaign.id,
+            key=spec.key,
+            title=spec.title or spec.key,
+            position=position,
+            levels=spec.levels or [],
+            scope=spec.scope,
+            deadline=spec.deadline,
+            due_before=config.due_before(spec.deadline),
+            after_children=spec.after_children,
+        )
+        session.add(milestone)
+        session.flush()
+        rows = [_assignment_row(campaign, milestone, spec, unit, now) for unit in units if applies_to(spec, unit, root)]
+        if rows:
+            session.execute(insert(Assignment), rows)
+        assignments[spec.key] = len(rows)
+    notices = [_plan_notice(campaign, config, unit, now) for unit in units]
+    session.execute(insert(OutboxEntry), notices)
+    session.add(
+        AuditEntry(
+            at=now,
+            actor=actor,
+            action="campaign.launch",
+            campaign_id=campaign.id,
+            entity="campaign",
+            entity_key=config.key,
+            to_state="active",
+            details={"units": len(units), "assignments": assignments},
+        )
+    )
+    session.flush()
+    return LaunchSummary(
+        campaign=config.key,
+        root=root.code,
+        units=len(units),
+        assignments=assignments,
+        notices=len(notices),
+        units_per_level=dict(Counter(u.level for u in units)),
+        empty_milestones=[key for key, count in assignments.items() if count == 0],
+    )
+
+
+def _assignment_row(
+    campaign: Campaign, milestone: Milestone, spec: MilestoneConfig, unit: OrgUnit, now: pendulum.DateTime
+) -> dict[str, Any]:
+    done = spec.complete_at_launch
+    return {
+        "campaign_id": campaign.id,
+        "milestone_id": milestone.id,
+        "unit_id": unit.id,
+        "status": (AssignmentStatus.SUBMITTED if done else AssignmentStatus.PENDING).value,
+        "due_before": milestone.due_before,
+        "submitted_at": now if done else None,
+        "on_time": True if done else None,
+        "updated_at": now,
+    }
+
+
+def _plan_notice(campaign: Campaign, config: CampaignConfig, unit: OrgUnit, now: pendulum.DateTime) -> dict[str, Any]:
+    launch_day = pendulum.date(config.launch.year, config.launch.month, config.launch.day)
+    send_at = config.reminders.send_at
+    scheduled = pendulum.datetime(
+        launch_day.year, launch_day.month, launch_day.day, send_at.hour, send_at.minute, tz=config.timezone
+    ).in_timezone("UTC")
+    return {
+        "key": notice_key(config.key, unit.code, None, NoticeKind.PLAN_ISSUED.value, launch_day.isoformat()),
+        "campaign_id": campaign.id,
+        "unit_id": unit.id,
+        "milestone_id": None,
+        "assignment_id": None,
+        "kind": NoticeKind.PLAN_ISSUED.value,
+        "days": 0,
+        "recipients": [unit.code],
+        "status": "pending",
+        "created_at": now,
+        "deliver_after": max(scheduled, now),
+        "attempts": 0,
+        "details": {},
+    }

@@ -1,0 +1,201 @@
+"""The tables: org units, campaigns, milestones, assignments, reports, the notification outbox, the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+import pendulum
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, UTCDateTime
+
+
+class AssignmentStatus(enum.StrEnum):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+    EXEMPT = "exempt"
+
+
+CLOSED_STATUSES = (AssignmentStatus.SUBMITTED, AssignmentStatus.ACCEPTED, AssignmentStatus.EXEMPT)
+
+
+class NoticeKind(enum.StrEnum):
+    PLAN_ISSUED = "plan_issued"
+    REMINDER = "reminder"
+    DUE_TODAY = "due_today"
+    OVERDUE = "overdue"
+    ESCALATION = "escalation"
+    CATCH_UP = "catch_up"
+
+
+class NoticeStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class OrgUnit(Base):
+    """A node of the organization tree (tổ chức đảng). `path` holds the ids from the root, for subtree queries."""
+
+    __tablename__ = "org_unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    level: Mapped[str] = mapped_column(String(32))
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    contacts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    path: Mapped[str] = mapped_column(String(512), index=True)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[pendulum.DateTime] = mapped_column(UTCDateTime)
+
+    parent: Mapped[OrgUnit | None] = relationship(remote_side=[id], lazy="raise")
+
+
+class Campaign(Base):
+    """One year's review campaign (đợt kiểm điểm) issued by one committee over the subtree of `root`."""
+
+    __tablename__ = "campaign"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(512))
+    year: Mapped[int] = mapped_column(Integer)
+    plan_number: Mapped[str] = mapped_column(String(64))
+    root_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    timezone: Mapped[str] = mapped_column(String(64))
+    launch_date: Mapped[dt.date] = mapped_column(Date)
+    launched_at: Mapped[pendulum.DateTime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="campaign", order_by="Milestone.position", lazy="raise"
+    )
+
+
+class Milestone(Base):
+    """A step with a deadline (mốc) for some levels of the campaign's tree."""
+
+    __tablename__ = "milestone"
+    __table_args__ = (UniqueConstraint("campaign_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(512))
+    position: Mapped[int] = mapped_column(Integer)
+    levels: Mapped[list[str]] = mapped_column(JSON)
+    scope: Mapped[str] = mapped_column(String(16))
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    # The first instant that is late: local midnight after the deadline day, in UTC.
+    due_before: Mapped[pendulum.DateTime] = mapped_column(UTCDateTime)
+    after_children: Mapped[str | None] = mapped_column(String(64))
+
+    campaign: Mapped[Campaign] = relationship(back_populates="milestones", lazy="raise")
+
+
+class Assignment(Base):
+    """One unit × one milestone (nhiệm vụ của đơn vị), with its status and timestamps."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        UniqueConstraint("milestone_id", "unit_id"),
+        Index("ix_assignment_campaign_status", "campaign_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    milestone_id: Mapped[int] = mapped_column(ForeignKey("milestone.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=AssignmentStatus.PENDING.value)
+    # Per-unit copy of the milestone's deadline, so an extension moves one unit only.
+    due_before: Mapped[pendulum.DateTime] = mapped_column(UTCDateTime)
+    started_at: Mapped[pendulum.DateTime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[pendulum.DateTime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[pendulum.DateTime | None] = mapped_column(UTCDateTime)
+    on_time: Mapped[bool | None] = mapped_column()
+    updated_at: Mapped[pendulum.DateTime] = mapped_column(UTCDateTime)
+
+
+class Report(Base):
+    """A unit's results (báo cáo kết quả) for one assignment; each resubmission is a new version."""
+
+    __tablename__ = "report"
+    __table_args__ = (UniqueConstraint("assignment_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    submitted_at: Mapped[pendulum.DateTime] = mapped_column(UTCDateTime)
+    current: Mapped[bool] = mapped_column(default=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ReportLine(Base):
+    """One subject's counts in a report, kept as columns so roll-ups are plain SQL sums."""
+
+    __tablename__ = "report_line"
+    __table_args__ = (UniqueConstraint("report_id", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(String(32))
+    total: Mapped[int] = mapped_column(Integer)
+    evaluated: Mapped[int] = mapped_column(Integer)
+    excellent: Mapped[int] = mapped_column(Integer)
+    good: Mapped[int] = mapped_column(Integer)
+    completed: Mapped[int] = mapped_column(Integer)
+    not_completed: Mapped[int] = mapped_column(Integer)
+    not_evaluated: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+
+
+class OutboxEntry(Base):
+    """A notice decided once, under a unique key, then delivered. The key is what makes "never twice" hold."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestone.id", ondelete="CASCADE"))
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    days: Mapped[int] = mapped_column(Integer, default=0)
+    # Unit codes (and `working_group:NAME`) to address; URLs are looked up at delivery so none is copied here.
+    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default=NoticeStatus.PENDING.value, index=True)
+    created_at: Mapped[pendulum.DateTime] = mapped_column(UTCDateTime)
+    deliver_after: Mapped[pendulum.DateTime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[pendulum.DateTime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AuditEntry(Base):
+    """Who did what, when, from which state to which, and why. Written in the same transaction as the change."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[pendulum.DateTime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_key: Mapped[str] = mapped_column(String(255))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

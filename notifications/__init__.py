@@ -1,0 +1,1 @@
+"""Notices to people: Apprise delivery, message templates, the outbox, digests, retries."""

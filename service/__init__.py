@@ -1,0 +1,1 @@
+"""The doors for people: the `kiemdiem` command line, the HTTP API and the dashboard, over one service layer."""

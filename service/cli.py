@@ -1,0 +1,222 @@
+"""The `kiemdiem` command line (SPEC §7). Thin: parse, call the service layer, print. Heavy imports stay lazy so
+`kiemdiem --help` answers at once and no one-shot command starts a Prefect server."""
+
+from __future__ import annotations
+
+import enum
+import functools
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from models import clock
+from models.errors import InputError, Problem
+
+app = typer.Typer(
+    name="kiemdiem",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    help="Kiểm điểm, đánh giá, xếp loại chất lượng: launch, remind, escalate, collect, report.",
+)
+units_app = typer.Typer(no_args_is_help=True, help="The organization tree (cây tổ chức đảng).")
+campaign_app = typer.Typer(no_args_is_help=True, help="Campaigns (đợt kiểm điểm).")
+app.add_typer(units_app, name="units")
+app.add_typer(campaign_app, name="campaign")
+
+
+class Format(enum.StrEnum):
+    table = "table"
+    json = "json"
+
+
+At = Annotated[
+    str | None,
+    typer.Option(
+        "--at", metavar="TIME", help="Run as if now were TIME (ISO 8601 with offset, e.g. 2026-12-10T23:59:59+07:00)."
+    ),
+]
+Fmt = Annotated[Format, typer.Option("--format", help="Output format.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def command(fn: F) -> F:
+    """Set the clock from --at, and turn every error into a message and an exit code: 2 bad input, 1 failure."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        as_json = kwargs.get("output") == Format.json
+        try:
+            if kwargs.get("at"):
+                clock.set_now(_parse_at(kwargs["at"]))
+            return fn(*args, **kwargs)
+        except InputError as error:
+            _print_problems(error.problems, as_json)
+            raise typer.Exit(2) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except BrokenPipeError:  # `kiemdiem units tree | head`: the reader left, nothing is wrong
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+            raise typer.Exit(0) from None
+        except Exception as error:  # the last line of defence: a message, never a stack trace
+            from notifications.redact import redact
+
+            typer.echo(f"Lỗi hệ thống / internal error: {type(error).__name__}: {redact(str(error))}", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _parse_at(text: str) -> Any:
+    try:
+        return clock.parse_instant(text)
+    except Exception:
+        raise InputError(
+            [
+                Problem(
+                    rule="invalid_time",
+                    field="--at",
+                    vi=f"«{text}» không phải thời điểm ISO 8601 có múi giờ (ví dụ 2026-12-10T23:59:59+07:00)",
+                    en=f"'{text}' is not an ISO 8601 time with an offset (e.g. 2026-12-10T23:59:59+07:00)",
+                )
+            ]
+        ) from None
+
+
+def _print_problems(problems: list[Problem], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps({"errors": [p.as_dict() for p in problems]}, ensure_ascii=False), err=True)
+        return
+    typer.echo(
+        f"Dữ liệu không hợp lệ, không có gì thay đổi / invalid input, nothing changed ({len(problems)}):", err=True
+    )
+    for problem in problems:
+        typer.echo(f"- {problem.render()}", err=True)
+
+
+def _app() -> Any:
+    from service.bootstrap import build_app
+
+    return build_app()
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:
+        return "cli"
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@units_app.command("import")
+@command
+def units_import(
+    file: Annotated[
+        Path, typer.Argument(help="CSV, XLSX or YAML with columns code, parent, name, level, members, contacts.")
+    ],
+    many_roots: Annotated[bool, typer.Option("--many-roots", help="Allow several roots in one file.")] = False,
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Load or update the org tree from a file, all or nothing (nhập cây tổ chức)."""
+    from service.units import import_tree
+
+    summary = import_tree(_app(), file, clock.now(), _actor(), many_roots)
+    if output == Format.json:
+        _print_json(summary.model_dump())
+    else:
+        typer.echo(
+            f"Đã nhập {summary.rows} đơn vị: {summary.created} mới, {summary.updated} cập nhật, "
+            f"{summary.unchanged} không đổi / imported {summary.rows} units: {summary.created} new, "
+            f"{summary.updated} updated, {summary.unchanged} unchanged"
+        )
+
+
+@units_app.command("tree")
+@command
+def units_tree(
+    root: Annotated[str | None, typer.Option("--root", help="Show only the subtree under this unit code.")] = None,
+    depth: Annotated[int | None, typer.Option("--depth", min=0, help="Show this many levels below the root.")] = None,
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Show the tree with levels and member counts (cây tổ chức)."""
+    from service.units import tree
+
+    roots = tree(_app(), root)
+    if output == Format.json:
+        _print_json([r.model_dump() for r in roots])
+        return
+    if not roots:
+        typer.echo("Chưa có đơn vị nào / no units yet: kiemdiem units import FILE")
+    for node in roots:
+        _print_node(node, 0, depth)
+
+
+def _print_node(node: Any, indent: int, depth: int | None) -> None:
+    from service.numbers import vn_int
+
+    typer.echo(
+        f"{'  ' * indent}{node.code}  [{node.level}]  {node.name}  — {vn_int(node.subtree_members)} đảng viên"
+        f" / members, {vn_int(node.subtree_units)} đơn vị / units"
+    )
+    if depth is None or indent < depth:
+        for child in node.children:
+            _print_node(child, indent + 1, depth)
+
+
+@campaign_app.command("launch")
+@command
+def campaign_launch(
+    config: Annotated[Path, typer.Argument(help="Campaign config YAML (see deploy/campaign.example.yaml).")],
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Create the campaign and its assignments, notify every unit; prints the campaign key (triển khai đợt)."""
+    from service.campaigns import launch
+
+    summary = launch(_app(), config, clock.now(), _actor())
+    if output == Format.json:
+        _print_json(summary.model_dump())
+        return
+    typer.echo(summary.campaign)
+    typer.echo(
+        f"Đã triển khai đợt {summary.campaign} cho {summary.units} đơn vị dưới {summary.root}; "
+        f"{summary.notices} thông báo kế hoạch đang chờ gửi / launched for {summary.units} units under "
+        f"{summary.root}; {summary.notices} plan notices queued",
+        err=True,
+    )
+    for key, count in summary.assignments.items():
+        typer.echo(f"  {key}: {count} đơn vị / units", err=True)
+    for key in summary.empty_milestones:
+        typer.echo(f"  cảnh báo / warning: mốc «{key}» không áp dụng cho đơn vị nào / applies to no unit", err=True)
+
+
+@app.command("demo")
+@command
+def demo(
+    fresh: Annotated[bool, typer.Option("--fresh/--keep", help="Start from an empty demo database.")] = True,
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Run the built-in example: the seed district and its campaign, on a demo database of its own."""
+    from service.demo import run_demo
+
+    run_demo(fresh=fresh, as_json=output == Format.json)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,37 @@
+"""Settings from the environment (KIEMDIEM_*), built by a function so nothing is read at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from models.levels import BUILT_IN_LEVELS
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KIEMDIEM_", extra="ignore")
+
+    home: Path = Field(default_factory=lambda: Path.home() / ".kiemdiem")
+    database_url: str | None = None
+    # The configured levels, top to bottom; extra levels are added by listing the whole set.
+    levels: Annotated[tuple[str, ...], NoDecode] = BUILT_IN_LEVELS
+
+    @field_validator("levels", mode="before")
+    @classmethod
+    def _split_levels(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.replace(",", " ").split() if part.strip())
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home / 'kiemdiem.db'}"
+
+
+def load_settings() -> Settings:
+    return Settings()
