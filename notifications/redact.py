@@ -4,20 +4,49 @@ from __future__ import annotations
 
 import re
 
-_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
-_SECRET_QUERY = re.compile(r"(?i)(?P<name>[?&](?:pass|password|token|secret|key|apikey|api_key|access_token)=)[^&\s]+")
-
-
-def redact(text: str) -> str:
-    """`mailtos://user:pw@host?to=x` → `mailtos://***@host?to=x`; secret query values become `***`."""
-    text = _CREDENTIALS.sub(lambda m: f"{m['scheme']}***@", text)
-    return _SECRET_QUERY.sub(lambda m: f"{m['name']}***", text)
+# Schemes whose host part is a real host name. For the others (tgram://, slack://, discord://, zalo://, …)
+# Apprise puts tokens where the host would be, so the host is hidden too.
+_HOST_SCHEMES = frozenset(
+    {
+        "http",
+        "https",
+        "json",
+        "jsons",
+        "xml",
+        "xmls",
+        "form",
+        "forms",
+        "mailto",
+        "mailtos",
+        "smtp",
+        "smtps",
+        "sqlite",
+        "postgresql",
+        "postgresql+psycopg",
+        "postgresql+asyncpg",
+        "postgres",
+        "mysql",
+        "redis",
+    }
+)
+_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
 
 
 def redact_url(url: str) -> str:
-    """An Apprise URL reduced to what is safe to show: scheme and host, with credentials and path tokens hidden."""
+    """`mailtos://user:pw@smtp.x.vn/p?to=a` → `mailtos://***@smtp.x.vn/***`; `tgram://token/chat` → `tgram://***`."""
     scheme, sep, rest = url.partition("://")
     if not sep:
         return "***"
-    host = rest.split("@", 1)[-1].split("/", 1)[0].split("?", 1)[0]
-    return f"{scheme}://{'***@' if '@' in rest else ''}{host}{'/***' if '/' in rest.split('@', 1)[-1] else ''}"
+    authority, tail = re.match(r"([^/?#]*)(.*)", rest).groups()  # type: ignore[union-attr]
+    userinfo = "***@" if "@" in authority else ""
+    host = authority.rsplit("@", 1)[-1]
+    if scheme.lower() not in _HOST_SCHEMES:
+        return f"{scheme}://***"
+    if ":" in host and not host.startswith("["):
+        host = host.split(":", 1)[0]
+    return f"{scheme}://{userinfo}{host}{'/***' if tail.strip('/') else ''}"
+
+
+def redact(text: str) -> str:
+    """Every URL in a free text (an error message, a log line) reduced by redact_url."""
+    return _URL.sub(lambda match: redact_url(match.group(0)), text)

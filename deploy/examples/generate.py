@@ -21,34 +21,116 @@ from pathlib import Path
 HERE = Path(__file__).parent
 
 CUCHI_COMMUNES = [
-    "An Nhơn Tây", "An Phú", "Bình Mỹ", "Hòa Phú", "Nhuận Đức", "Phạm Văn Cội", "Phú Hòa Đông", "Phú Mỹ Hưng",
-    "Phước Hiệp", "Phước Thạnh", "Phước Vĩnh An", "Tân An Hội", "Tân Phú Trung", "Tân Thạnh Đông",
-    "Tân Thạnh Tây", "Tân Thông Hội", "Thái Mỹ", "Trung An", "Trung Lập Hạ", "Trung Lập Thượng",
+    "An Nhơn Tây",
+    "An Phú",
+    "Bình Mỹ",
+    "Hòa Phú",
+    "Nhuận Đức",
+    "Phạm Văn Cội",
+    "Phú Hòa Đông",
+    "Phú Mỹ Hưng",
+    "Phước Hiệp",
+    "Phước Thạnh",
+    "Phước Vĩnh An",
+    "Tân An Hội",
+    "Tân Phú Trung",
+    "Tân Thạnh Đông",
+    "Tân Thạnh Tây",
+    "Tân Thông Hội",
+    "Thái Mỹ",
+    "Trung An",
+    "Trung Lập Hạ",
+    "Trung Lập Thượng",
 ]
 AGENCIES_WITH_BRANCHES = [
-    "Đảng bộ Cơ quan Chính quyền huyện", "Đảng bộ Cơ quan Đảng - Đoàn thể huyện", "Đảng bộ Quân sự huyện",
-    "Đảng bộ Công an huyện", "Đảng bộ Trung tâm Y tế huyện", "Đảng bộ Bệnh viện Đa khoa khu vực Củ Chi",
+    "Đảng bộ Cơ quan Chính quyền huyện",
+    "Đảng bộ Cơ quan Đảng - Đoàn thể huyện",
+    "Đảng bộ Quân sự huyện",
+    "Đảng bộ Công an huyện",
+    "Đảng bộ Trung tâm Y tế huyện",
+    "Đảng bộ Bệnh viện Đa khoa khu vực Củ Chi",
 ]
 SMALL_GRASSROOTS = [
-    "Chi bộ Trường THPT Củ Chi", "Chi bộ Trường THPT Trung Phú", "Chi bộ Trường THPT Quang Trung",
-    "Chi bộ Trường THPT Phú Hòa", "Chi bộ Trường THPT An Nhơn Tây", "Chi bộ Trường THPT Trung Lập",
-    "Chi bộ Trường THPT Tân Thông Hội", "Chi bộ Trung tâm Giáo dục nghề nghiệp", "Chi bộ Viện Kiểm sát nhân dân",
-    "Chi bộ Tòa án nhân dân", "Chi bộ Chi cục Thi hành án dân sự", "Chi bộ Kho bạc Nhà nước",
-    "Chi bộ Chi cục Thuế", "Chi bộ Bảo hiểm xã hội", "Chi bộ Ngân hàng Chính sách xã hội",
-    "Chi bộ Công ty TNHH MTV Dịch vụ công ích", "Chi bộ Khu Di tích lịch sử Địa đạo Củ Chi",
-    "Chi bộ Công ty Cổ phần Cấp nước", "Chi bộ Ban Quản lý dự án đầu tư xây dựng", "Chi bộ Hội Nông dân",
-    "Chi bộ Trung tâm Văn hóa - Thể thao", "Chi bộ Liên đoàn Lao động", "Chi bộ Ban Quản lý chợ",
+    "Chi bộ Trường THPT Củ Chi",
+    "Chi bộ Trường THPT Trung Phú",
+    "Chi bộ Trường THPT Quang Trung",
+    "Chi bộ Trường THPT Phú Hòa",
+    "Chi bộ Trường THPT An Nhơn Tây",
+    "Chi bộ Trường THPT Trung Lập",
+    "Chi bộ Trường THPT Tân Thông Hội",
+    "Chi bộ Trung tâm Giáo dục nghề nghiệp",
+    "Chi bộ Viện Kiểm sát nhân dân",
+    "Chi bộ Tòa án nhân dân",
+    "Chi bộ Chi cục Thi hành án dân sự",
+    "Chi bộ Kho bạc Nhà nước",
+    "Chi bộ Chi cục Thuế",
+    "Chi bộ Bảo hiểm xã hội",
+    "Chi bộ Ngân hàng Chính sách xã hội",
+    "Chi bộ Công ty TNHH MTV Dịch vụ công ích",
+    "Chi bộ Khu Di tích lịch sử Địa đạo Củ Chi",
+    "Chi bộ Công ty Cổ phần Cấp nước",
+    "Chi bộ Ban Quản lý dự án đầu tư xây dựng",
+    "Chi bộ Hội Nông dân",
+    "Chi bộ Trung tâm Văn hóa - Thể thao",
+    "Chi bộ Liên đoàn Lao động",
+    "Chi bộ Ban Quản lý chợ",
 ]
 PROVINCE_PLACES = [
-    "Đồng Hới", "Nam Lý", "Bắc Lý", "Đồng Sơn", "Ba Đồn", "Quảng Thọ", "Hoàn Lão", "Nông trường Việt Trung",
-    "Phong Nha", "Bố Trạch", "Nam Trạch", "Hòa Trạch", "Đông Trạch", "Bắc Trạch", "Quảng Trạch", "Tân Gianh",
-    "Phú Trạch", "Trung Thuần", "Nam Gianh", "Nam Ba Đồn", "Bắc Gianh", "Dân Hóa", "Kim Điền", "Kim Phú",
-    "Minh Hóa", "Tân Thành", "Tuyên Lâm", "Tuyên Sơn", "Đồng Lê", "Tuyên Phú", "Tuyên Bình", "Tuyên Hóa",
-    "Quảng Ninh", "Ninh Châu", "Trường Ninh", "Trường Sơn", "Lệ Ninh", "Lệ Thủy", "Cam Hồng", "Sen Ngư",
-    "Tân Mỹ", "Trường Phú", "Kim Ngân", "Thượng Trạch", "Phú Phong", "Vĩnh Ninh", "Hoàn Lão Đông", "Gianh",
+    "Đồng Hới",
+    "Nam Lý",
+    "Bắc Lý",
+    "Đồng Sơn",
+    "Ba Đồn",
+    "Quảng Thọ",
+    "Hoàn Lão",
+    "Nông trường Việt Trung",
+    "Phong Nha",
+    "Bố Trạch",
+    "Nam Trạch",
+    "Hòa Trạch",
+    "Đông Trạch",
+    "Bắc Trạch",
+    "Quảng Trạch",
+    "Tân Gianh",
+    "Phú Trạch",
+    "Trung Thuần",
+    "Nam Gianh",
+    "Nam Ba Đồn",
+    "Bắc Gianh",
+    "Dân Hóa",
+    "Kim Điền",
+    "Kim Phú",
+    "Minh Hóa",
+    "Tân Thành",
+    "Tuyên Lâm",
+    "Tuyên Sơn",
+    "Đồng Lê",
+    "Tuyên Phú",
+    "Tuyên Bình",
+    "Tuyên Hóa",
+    "Quảng Ninh",
+    "Ninh Châu",
+    "Trường Ninh",
+    "Trường Sơn",
+    "Lệ Ninh",
+    "Lệ Thủy",
+    "Cam Hồng",
+    "Sen Ngư",
+    "Tân Mỹ",
+    "Trường Phú",
+    "Kim Ngân",
+    "Thượng Trạch",
+    "Phú Phong",
+    "Vĩnh Ninh",
+    "Hoàn Lão Đông",
+    "Gianh",
 ]
-PROVINCE_BLOCS = ["Đảng ủy các cơ quan Đảng tỉnh", "Đảng ủy Ủy ban nhân dân tỉnh", "Đảng ủy Quân sự tỉnh",
-                  "Đảng ủy Công an tỉnh"]
+PROVINCE_BLOCS = [
+    "Đảng ủy các cơ quan Đảng tỉnh",
+    "Đảng ủy Ủy ban nhân dân tỉnh",
+    "Đảng ủy Quân sự tỉnh",
+    "Đảng ủy Công an tỉnh",
+]
 
 
 def slug(text: str) -> str:
@@ -63,8 +145,9 @@ class Tree:
 
     def add(self, code: str, parent: str, name: str, level: str) -> str:
         contact = f"mailto://vanphong@{self.domain}?to={code.lower()}@{self.domain}"
-        self.rows.append({"code": code, "parent": parent, "name": name, "level": level, "members": 0,
-                          "contacts": contact})
+        self.rows.append(
+            {"code": code, "parent": parent, "name": name, "level": level, "members": 0, "contacts": contact}
+        )
         return code
 
     def spread_members(self, total: int, rng: random.Random) -> None:
@@ -106,8 +189,10 @@ def district(rng: random.Random) -> Tree:
 def province(rng: random.Random) -> Tree:
     tree = Tree("quangbinh.example.vn")
     root = tree.add("TU-QUANGBINH", "", "Tỉnh ủy Quảng Bình", "province")
-    above = [tree.add(f"XA-{slug(p)}", root, f"Đảng ủy {'phường' if i % 5 == 0 else 'xã'} {p}", "commune")
-             for i, p in enumerate(PROVINCE_PLACES)]
+    above = [
+        tree.add(f"XA-{slug(p)}", root, f"Đảng ủy {'phường' if i % 5 == 0 else 'xã'} {p}", "commune")
+        for i, p in enumerate(PROVINCE_PLACES)
+    ]
     above += [tree.add(f"DU-{slug(b.removeprefix('Đảng ủy '))}"[:40], root, b, "district") for b in PROVINCE_BLOCS]
     grassroots = 0
     while grassroots < 577:

@@ -1,0 +1,20 @@
+"""Run the benchmarks: `python -m benchmarks` (all) or `python -m benchmarks launch`."""
+
+from __future__ import annotations
+
+import sys
+
+from benchmarks import bench_launch
+
+SUITES = {"launch": bench_launch.main}
+
+
+def main(names: list[str]) -> None:
+    for name in names or list(SUITES):
+        if name not in SUITES:
+            raise SystemExit(f"unknown benchmark {name!r}; have: {', '.join(SUITES)}")
+        SUITES[name]()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

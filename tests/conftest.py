@@ -1,0 +1,136 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL, each test on a database of its own."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from typer.testing import CliRunner
+
+from models import clock
+
+POSTGRES_URL = os.environ.get("KIEMDIEM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "deploy" / "examples"
+
+
+def _postgres_problem() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as error:
+        return f"{type(error).__name__}: {str(error).splitlines()[0]}"
+
+
+_PG_PROBLEM: list[str | None] = []
+
+
+def postgres_or_skip() -> None:
+    if not _PG_PROBLEM:
+        _PG_PROBLEM.append(_postgres_problem())
+    if _PG_PROBLEM[0] is not None:
+        pytest.skip(
+            f"PostgreSQL test server not reachable at {POSTGRES_URL} ({_PG_PROBLEM[0]}); "
+            "set KIEMDIEM_TEST_POSTGRES_URL to run these tests on PostgreSQL"
+        )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kiemdiem.db'}"
+        return
+    postgres_or_skip()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _system_clock_after_each_test() -> Iterator[None]:
+    yield
+    clock.set_now(None)
+
+
+@dataclass
+class Ran:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    values = {"KIEMDIEM_DATABASE_URL": database_url, "KIEMDIEM_HOME": str(tmp_path / "home")}
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return values
+
+
+@pytest.fixture
+def kiemdiem(env: dict[str, str]) -> Any:
+    """Run the command line in this process, against this test's database: kiemdiem("units", "tree")."""
+    from service.cli import app
+
+    def run(*args: str) -> Ran:
+        result = CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
+        return Ran(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+@pytest.fixture
+def snapshot(env: dict[str, str]) -> Any:
+    """Every row of every table, to show that a refused command changed nothing."""
+
+    def take() -> dict[str, list[tuple[Any, ...]]]:
+        engine = create_engine(env["KIEMDIEM_DATABASE_URL"])
+        try:
+            tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+            with engine.connect() as connection:
+                return {t: sorted(map(tuple, connection.execute(text(f"SELECT * FROM {t}"))), key=repr) for t in tables}
+        finally:
+            engine.dispose()
+
+    return take
+
+
+def write(path: Path, text_: str) -> Path:
+    path.write_text(text_, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Prefect's embedded server, started once per session in a temporary PREFECT_HOME."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    os.environ.update(
+        {
+            "PREFECT_HOME": str(home),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_LOGGING_LEVEL": "WARNING",
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+        }
+    )
+    os.environ.pop("PREFECT_API_URL", None)
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

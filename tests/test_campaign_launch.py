@@ -1,0 +1,202 @@
+"""`kiemdiem campaign launch`: the config's rules, the assignments and notices it creates, and its refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import create_engine, text
+
+from tests.conftest import EXAMPLES, ROOT, write
+
+CONFIG = """
+key: cuchi-2026
+title: "Kiểm điểm, đánh giá, xếp loại chất lượng năm 2026"
+year: 2026
+plan_number: 45-KH/HU
+root: HU-CUCHI
+timezone: Asia/Ho_Chi_Minh
+launch: 2026-11-23
+milestones:
+  - key: grassroots_review
+    levels: [branch, grassroots]
+    deadline: 2026-12-10
+  - key: district_review
+    levels: [district]
+    deadline: 2026-12-25
+    after_children: grassroots_review
+reminders:
+  before_days: [7, 3, 1]
+  send_at: "07:30"
+  quiet_hours: ["21:00", "07:00"]
+  overdue_days: [1, 3, 7]
+  escalate_after_days: 2
+  skip_non_working_days: false
+"""
+AT = "2026-11-23T08:00:00+07:00"
+
+
+@pytest.fixture
+def district(kiemdiem) -> None:
+    assert kiemdiem("units", "import", EXAMPLES / "district.csv").exit_code == 0
+
+
+def config_file(tmp_path: Path, **changes: Any) -> Path:
+    data = yaml.safe_load(CONFIG)
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key)
+        else:
+            data[key] = value
+    return write(tmp_path / "campaign.yaml", yaml.safe_dump(data, allow_unicode=True))
+
+
+def rows(env: dict[str, str], sql: str) -> list[tuple[Any, ...]]:
+    engine = create_engine(env["KIEMDIEM_DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            return [tuple(r) for r in connection.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
+def test_the_config_of_spec_section_7_launches_as_written(kiemdiem, district, env, tmp_path: Path) -> None:
+    ran = kiemdiem("campaign", "launch", write(tmp_path / "c.yaml", CONFIG), "--at", AT)
+    assert ran.exit_code == 0, ran.stderr
+    assert ran.stdout.strip() == "cuchi-2026"
+    per_milestone = dict(
+        rows(
+            env, "SELECT m.key, count(a.id) FROM milestone m JOIN assignment a ON a.milestone_id = m.id GROUP BY m.key"
+        )
+    )
+    assert per_milestone == {"grassroots_review": 269, "district_review": 1}
+    assert rows(env, "SELECT count(*), count(DISTINCT key), min(kind), max(kind) FROM outbox") == [
+        (270, 270, "plan_issued", "plan_issued")
+    ]
+    assert rows(env, "SELECT DISTINCT status FROM assignment") == [("pending",)]
+    assert rows(env, "SELECT action, actor FROM audit_log WHERE action = 'campaign.launch'")[0][0] == "campaign.launch"
+
+
+def test_deadline_is_the_end_of_the_local_day(kiemdiem, district, env, tmp_path: Path) -> None:
+    kiemdiem("campaign", "launch", config_file(tmp_path), "--at", AT)
+    due = dict(rows(env, "SELECT key, due_before FROM milestone"))
+    # 10 December ends at 24:00 in Hanoi, which is 17:00 UTC on 10 December.
+    assert str(due["grassroots_review"]).startswith("2026-12-10 17:00:00")
+
+
+def test_plan_notice_waits_for_send_time_on_launch_day(kiemdiem, district, env, tmp_path: Path) -> None:
+    kiemdiem("campaign", "launch", config_file(tmp_path), "--at", "2026-11-23T06:00:00+07:00")
+    # 07:30 in Hanoi is 00:30 UTC.
+    assert {str(r[0])[:19] for r in rows(env, "SELECT DISTINCT deliver_after FROM outbox")} == {"2026-11-23 00:30:00"}
+
+
+def test_campaign_covers_only_the_subtree_of_its_root(kiemdiem, district, env, tmp_path: Path) -> None:
+    config = config_file(tmp_path, root="XA-ANNHONTAY", key="annhontay-2026")
+    ran = kiemdiem("campaign", "launch", config, "--at", AT, "--format", "json")
+    assert ran.exit_code == 0, ran.stderr
+    summary = json.loads(ran.stdout)
+    branches = rows(
+        env, "SELECT count(*) FROM org_unit WHERE parent_id = (SELECT id FROM org_unit WHERE code = 'XA-ANNHONTAY')"
+    )[0][0]
+    assert summary["units"] == branches + 1
+    assert summary["assignments"] == {"grassroots_review": branches + 1, "district_review": 0}
+    assert summary["empty_milestones"] == ["district_review"]
+
+
+def test_launching_twice_is_refused(kiemdiem, district, snapshot, tmp_path: Path) -> None:
+    path = config_file(tmp_path)
+    assert kiemdiem("campaign", "launch", path, "--at", AT).exit_code == 0
+    before = snapshot()
+    ran = kiemdiem("campaign", "launch", path, "--at", AT)
+    assert ran.exit_code == 2 and "[campaign_exists]" in ran.stderr and "already launched" in ran.stderr
+    assert snapshot() == before
+
+
+def milestones(**override: Any) -> list[dict[str, Any]]:
+    data = yaml.safe_load(CONFIG)["milestones"]
+    for index_key, value in override.items():
+        index, key = index_key.split("__")
+        data[int(index[1:])][key] = value
+    return data
+
+
+BAD_CONFIGS = [
+    pytest.param(
+        {"milestones": milestones(m1__deadline="2026-12-05")},
+        "milestones[1].deadline",
+        "deadline_order",
+        "2026-12-05",
+        id="parent-due-before-children",
+    ),
+    pytest.param(
+        {"milestones": milestones(m0__deadline="2026-11-20")},
+        "milestones[0].deadline",
+        "deadline_before_launch",
+        "2026-11-20",
+        id="deadline-before-launch",
+    ),
+    pytest.param(
+        {"milestones": milestones(m0__levels=["branch", "ward"])},
+        "milestones[0].levels",
+        "unknown_level",
+        "ward",
+        id="unknown-level",
+    ),
+    pytest.param({"root": "HU-NOWHERE"}, "root", "unknown_root", "HU-NOWHERE", id="unknown-root"),
+    pytest.param(
+        {"timezone": "Asia/Saigon_Nowhere"},
+        "timezone",
+        "unknown_timezone",
+        "Asia/Saigon_Nowhere",
+        id="unknown-timezone",
+    ),
+    pytest.param({"milestones": []}, "milestones", "no_milestones", "at least one", id="empty-milestones"),
+    pytest.param(
+        {"milestones": milestones(m1__after_children="nothing")},
+        "milestones[1].after_children",
+        "unknown_milestone",
+        "nothing",
+        id="unknown-dependency",
+    ),
+    pytest.param({"launch": "23/11/2026"}, "launch", "date_from_datetime_parsing", "23/11/2026", id="bad-date"),
+    pytest.param({"title": None}, "title", "missing", "Field required", id="missing-title"),
+]
+
+
+@pytest.mark.parametrize(("changes", "field", "rule", "detail"), BAD_CONFIGS)
+def test_bad_config_is_refused_and_nothing_changes(
+    kiemdiem, district, snapshot, tmp_path: Path, changes: dict[str, Any], field: str, rule: str, detail: str
+) -> None:
+    before = snapshot()
+    ran = kiemdiem("campaign", "launch", config_file(tmp_path, **changes), "--at", AT)
+    assert ran.exit_code == 2, ran.stdout
+    assert f"field {field} [{rule}]" in ran.stderr
+    assert f"cột/trường {field} [{rule}]" in ran.stderr
+    assert detail in ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert snapshot() == before
+
+
+def test_config_that_is_not_yaml(kiemdiem, tmp_path: Path) -> None:
+    ran = kiemdiem("campaign", "launch", write(tmp_path / "c.yaml", "key: [unclosed\n"))
+    assert ran.exit_code == 2 and "[invalid_yaml]" in ran.stderr
+
+
+@pytest.mark.parametrize("template", ["campaign.example.yaml", "campaign.province.yaml"])
+def test_shipped_templates_launch_on_their_example_trees(kiemdiem, env, template: str) -> None:
+    tree = "district.csv" if "example" in template else "province.csv"
+    assert kiemdiem("units", "import", EXAMPLES / tree).exit_code == 0
+    ran = kiemdiem("campaign", "launch", ROOT / "deploy" / template, "--at", AT, "--format", "json")
+    assert ran.exit_code == 0, ran.stderr
+    summary = json.loads(ran.stdout)
+    assert summary["empty_milestones"] == []
+    assert summary["notices"] == summary["units"]
+    # The plan-issued step is done by the launch; every other step waits for its units.
+    assert rows(
+        env,
+        "SELECT m.key, a.status FROM assignment a JOIN milestone m ON m.id = a.milestone_id "
+        "WHERE a.status <> 'pending'",
+    ) == [("plan_issued", "submitted")]
