@@ -25,6 +25,8 @@ class ReminderPolicy(BaseModel):
     overdue_days: list[int] = Field(default_factory=lambda: [1, 3, 7])
     escalate_after_days: int = Field(default=2, ge=0)
     skip_non_working_days: bool = False
+    # A point found more than this many hours after it was due was missed (downtime): one catch-up replaces them.
+    catch_up_after_hours: int = Field(default=12, ge=1)
 
     @field_validator("before_days", "overdue_days")
     @classmethod
@@ -32,6 +34,17 @@ class ReminderPolicy(BaseModel):
         if any(d <= 0 for d in days):
             raise ValueError("every number of days must be greater than 0")
         return sorted(set(days))
+
+
+class WorkingGroup(BaseModel):
+    """A working group (tổ công tác) that watches the subtrees under `units` and receives their escalations."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str = Field(pattern=KEY_PATTERN)
+    title: str | None = None
+    units: list[str] = Field(min_length=1)
+    contacts: list[str] = Field(default_factory=list)
 
 
 class MilestoneConfig(BaseModel):
@@ -62,6 +75,7 @@ class CampaignConfig(BaseModel):
     launch: dt.date
     milestones: list[MilestoneConfig]
     reminders: ReminderPolicy = Field(default_factory=ReminderPolicy)
+    working_groups: list[WorkingGroup] = Field(default_factory=list)
 
     def milestone(self, key: str) -> MilestoneConfig:
         return next(m for m in self.milestones if m.key == key)

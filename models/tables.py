@@ -23,6 +23,7 @@ class AssignmentStatus(enum.StrEnum):
 
 
 CLOSED_STATUSES = (AssignmentStatus.SUBMITTED, AssignmentStatus.ACCEPTED, AssignmentStatus.EXEMPT)
+OPEN_STATUSES = (AssignmentStatus.PENDING, AssignmentStatus.IN_PROGRESS, AssignmentStatus.RETURNED)
 
 
 class NoticeKind(enum.StrEnum):
@@ -124,6 +125,8 @@ class Assignment(Base):
     submitted_at: Mapped[pendulum.DateTime | None] = mapped_column(UTCDateTime)
     accepted_at: Mapped[pendulum.DateTime | None] = mapped_column(UTCDateTime)
     on_time: Mapped[bool | None] = mapped_column()
+    # Every notice point up to this instant has been decided; the next sweep looks only after it.
+    notified_through: Mapped[pendulum.DateTime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[pendulum.DateTime] = mapped_column(UTCDateTime)
 
 

@@ -27,8 +27,10 @@ app = typer.Typer(
 )
 units_app = typer.Typer(no_args_is_help=True, help="The organization tree (cây tổ chức đảng).")
 campaign_app = typer.Typer(no_args_is_help=True, help="Campaigns (đợt kiểm điểm).")
+status_app = typer.Typer(no_args_is_help=True, help="A unit's status (tình hình thực hiện).")
 app.add_typer(units_app, name="units")
 app.add_typer(campaign_app, name="campaign")
+app.add_typer(status_app, name="status")
 
 
 class Format(enum.StrEnum):
@@ -68,6 +70,10 @@ def command(fn: F) -> F:
         except Exception as error:  # the last line of defence: a message, never a stack trace
             from notifications.redact import redact
 
+            if os.environ.get("KIEMDIEM_DEBUG"):  # for developers only: the trace, still redacted
+                import traceback
+
+                typer.echo(redact(traceback.format_exc()), err=True)
             typer.echo(f"Lỗi hệ thống / internal error: {type(error).__name__}: {redact(str(error))}", err=True)
             raise typer.Exit(1) from None
 
@@ -200,6 +206,79 @@ def campaign_launch(
         typer.echo(f"  {key}: {count} đơn vị / units", err=True)
     for key in summary.empty_milestones:
         typer.echo(f"  cảnh báo / warning: mốc «{key}» không áp dụng cho đơn vị nào / applies to no unit", err=True)
+
+
+@campaign_app.command("sweep")
+@command
+def campaign_sweep(
+    campaign: Annotated[str | None, typer.Option("--campaign", help="One campaign; default: every active one.")] = None,
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """One sweep: decide due notices into the outbox, deliver what may be delivered now (quét nhắc việc)."""
+    if os.environ.get("PREFECT_API_URL"):
+        from flows.sweep import sweep as sweep_flow
+
+        result = sweep_flow(campaign, clock.now().isoformat())
+    else:
+        from notifications.senders import AppriseSender
+        from service.sweeps import sweep
+
+        result = sweep(_app(), campaign, clock.now(), AppriseSender())
+    if output == Format.json:
+        _print_json(result)
+        return
+    for key, counts in result["campaigns"].items():
+        decided = ", ".join(f"{kind} {n}" for kind, n in counts["decided"].items()) or "—"
+        delivered = ", ".join(f"{kind} {n}" for kind, n in counts["delivered"].items()) or "—"
+        typer.echo(f"{key}: quyết định / decided: {decided}; gửi / delivery: {delivered}")
+
+
+@status_app.command("submit")
+@command
+def status_submit(
+    campaign: Annotated[str, typer.Option("--campaign", help="Campaign key.")],
+    unit: Annotated[str, typer.Option("--unit", help="Unit code.")],
+    milestone: Annotated[str, typer.Option("--milestone", help="Milestone key.")],
+    report: Annotated[Path | None, typer.Option("--report", help="The unit's report (YAML or JSON).")] = None,
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Record a unit's completion of a milestone, and its report (báo cáo hoàn thành)."""
+    from service.status import submit_status
+
+    result = submit_status(_app(), campaign, unit, milestone, clock.now(), _actor(), report)
+    if output == Format.json:
+        _print_json(result)
+        return
+    timing = "đúng hạn / on time" if result["on_time"] else "trễ hạn / late"
+    typer.echo(f"{unit} · {milestone}: {result['status']} ({timing})")
+
+
+@app.command("outbox")
+@command
+def outbox_list(
+    campaign: Annotated[str, typer.Option("--campaign", help="Campaign key.")],
+    status: Annotated[str | None, typer.Option("--status", help="Only entries in this state.")] = None,
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Every notice: key, unit, milestone, kind, days, recipients, status, times (hộp thư đi)."""
+    from service.outbox_view import list_outbox
+
+    rows = list_outbox(_app(), campaign, status)
+    if output == Format.json:
+        _print_json(rows)
+        return
+    typer.echo(
+        f"{'kind':<12} {'days':>4}  {'status':<8} {'unit':<24} {'milestone':<20} {'deliver after':<25} recipients"
+    )
+    for row in rows:
+        typer.echo(
+            f"{row['kind']:<12} {row['days']:>4}  {row['status']:<8} {row['unit']:<24} "
+            f"{row['milestone'] or '-':<20} {row['deliver_after']:<25} {' '.join(row['recipients'])}"
+        )
+    typer.echo(f"{len(rows)} thông báo / notices")
 
 
 @app.command("demo")

@@ -1,0 +1,89 @@
+"""Assignment status changes that the deadline engine needs: a unit recording completion stops its notices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pendulum
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.errors import fail
+from models.tables import (
+    CLOSED_STATUSES,
+    Assignment,
+    AssignmentStatus,
+    AuditEntry,
+    Campaign,
+    Milestone,
+    OrgUnit,
+    Report,
+)
+
+
+def find_assignment(session: Session, campaign_key: str, unit_code: str, milestone_key: str) -> Assignment:
+    campaign = session.scalar(select(Campaign).where(Campaign.key == campaign_key))
+    if campaign is None:
+        raise fail(
+            "unknown_campaign", f"không có đợt «{campaign_key}»", f"no campaign '{campaign_key}'", field="--campaign"
+        )
+    unit = session.scalar(select(OrgUnit).where(OrgUnit.code == unit_code))
+    if unit is None:
+        raise fail("unknown_unit", f"không có đơn vị «{unit_code}»", f"no unit '{unit_code}'", field="--unit")
+    milestone = session.scalar(
+        select(Milestone).where(Milestone.campaign_id == campaign.id, Milestone.key == milestone_key)
+    )
+    if milestone is None:
+        raise fail(
+            "unknown_milestone",
+            f"đợt «{campaign_key}» không có mốc «{milestone_key}»",
+            f"campaign '{campaign_key}' has no milestone '{milestone_key}'",
+            field="--milestone",
+        )
+    assignment = session.scalar(
+        select(Assignment).where(Assignment.milestone_id == milestone.id, Assignment.unit_id == unit.id)
+    )
+    if assignment is None:
+        raise fail(
+            "not_assigned",
+            f"mốc «{milestone_key}» không áp dụng cho đơn vị «{unit_code}»",
+            f"milestone '{milestone_key}' does not apply to unit '{unit_code}'",
+            field="--unit",
+        )
+    return assignment
+
+
+def submit(
+    session: Session, assignment: Assignment, now: pendulum.DateTime, actor: str, report: dict[str, Any] | None
+) -> Assignment:
+    """Record completion at `now`: on time when `now` is before the end of the local deadline day."""
+    if assignment.status in CLOSED_STATUSES:
+        raise fail(
+            "already_closed",
+            f"nhiệm vụ đã ở trạng thái «{assignment.status}», không nộp lại được",
+            f"the assignment is already '{assignment.status}' and cannot be submitted again",
+            field="--state",
+        )
+    previous = assignment.status
+    assignment.status = AssignmentStatus.SUBMITTED.value
+    assignment.submitted_at = now
+    assignment.on_time = now < assignment.due_before
+    assignment.updated_at = now
+    if report is not None:
+        version = 1 + len(list(session.scalars(select(Report.id).where(Report.assignment_id == assignment.id))))
+        session.add(Report(assignment_id=assignment.id, version=version, submitted_at=now, payload=report))
+    session.add(
+        AuditEntry(
+            at=now,
+            actor=actor,
+            action="assignment.submit",
+            campaign_id=assignment.campaign_id,
+            entity="assignment",
+            entity_key=str(assignment.id),
+            from_state=previous,
+            to_state=assignment.status,
+            details={"on_time": assignment.on_time},
+        )
+    )
+    session.flush()
+    return assignment

@@ -1,0 +1,283 @@
+"""The sweep: apply the deadline rules to every open assignment of a campaign, set-based, into the outbox.
+
+Assignments that share a deadline and a watermark get the same decision (models.schedule), so a batch runs one
+`INSERT … SELECT … ON CONFLICT (key) DO NOTHING` per group and notice, never a query per unit. The outbox key is
+the once-only guarantee: a second sweep, a retry or a concurrent sweep inserts nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pendulum
+from sqlalchemy import Integer, bindparam, select, text
+from sqlalchemy.orm import Session
+
+from models.base import UTCDateTime
+from models.campaign_config import CampaignConfig
+from models.schedule import Decision, Notice, decide
+from models.tables import OPEN_STATUSES, Assignment, Campaign, Milestone, OrgUnit, OutboxEntry
+
+OPEN = tuple(s.value for s in OPEN_STATUSES)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A set of whole subtrees (path prefixes) and single units, swept together: the unit of work of one task."""
+
+    prefixes: tuple[str, ...] = ()
+    singles: tuple[str, ...] = ()
+    units: int = 0
+
+
+@dataclass
+class SweepCounts:
+    groups: int = 0
+    decided: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: SweepCounts) -> None:
+        self.groups += other.groups
+        self.decided.update(other.decided)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"groups": self.groups, "decided": dict(sorted(self.decided.items()))}
+
+
+def plan_batches(session: Session, root: OrgUnit, max_units: int = 2000) -> list[Batch]:
+    """Split the subtree under `root` into batches of whole subtrees of at most `max_units` units (a unit whose
+    subtree is larger is split into itself alone plus its children's subtrees)."""
+    rows = (
+        session.execute(
+            select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.path).where(
+                OrgUnit.path.startswith(root.path, autoescape=True)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    children: dict[int | None, list[tuple[int, str]]] = defaultdict(list)
+    for unit_id, parent_id, path in rows:
+        children[parent_id].append((unit_id, path))
+    size: dict[int, int] = {}
+    for unit_id, _parent, _path in sorted(rows, key=lambda r: -r[2].count("/")):
+        size[unit_id] = 1 + sum(size[c] for c, _ in children[unit_id])
+    pieces: list[tuple[str, bool, int]] = []  # (path, whole subtree?, units)
+    stack = [(root.id, root.path)]
+    while stack:
+        unit_id, path = stack.pop()
+        if size[unit_id] <= max_units:
+            pieces.append((path, True, size[unit_id]))
+        else:
+            pieces.append((path, False, 1))
+            stack.extend(sorted(children[unit_id], key=lambda c: c[1], reverse=True))
+    batches: list[Batch] = []
+    current: list[tuple[str, bool, int]] = []
+    for piece in pieces:
+        if current and sum(p[2] for p in current) + piece[2] > max_units:
+            batches.append(_batch(current))
+            current = []
+        current.append(piece)
+    if current:
+        batches.append(_batch(current))
+    return batches
+
+
+def _batch(pieces: list[tuple[str, bool, int]]) -> Batch:
+    return Batch(
+        prefixes=tuple(p for p, whole, _ in pieces if whole),
+        singles=tuple(p for p, whole, _ in pieces if not whole),
+        units=sum(n for _, _, n in pieces),
+    )
+
+
+def _batch_filter(batch: Batch) -> tuple[str, dict[str, Any]]:
+    parts: list[str] = []
+    params: dict[str, Any] = {}
+    for i, prefix in enumerate(batch.prefixes):
+        parts.append(f"u.path LIKE :bp{i}")
+        params[f"bp{i}"] = prefix + "%"
+    if batch.singles:
+        parts.append("u.path IN :bs")
+        params["bs"] = list(batch.singles)
+    return "(" + (" OR ".join(parts) or "1 = 0") + ")", params
+
+
+def sweep_batch(session: Session, campaign: Campaign, batch: Batch, now: pendulum.DateTime) -> SweepCounts:
+    """Decide every due notice for the open assignments of one batch. Only flushes; the caller commits."""
+    config = CampaignConfig.model_validate(campaign.config)
+    milestones = {m.id: m for m in session.scalars(select(Milestone).where(Milestone.campaign_id == campaign.id))}
+    where, params = _batch_filter(batch)
+    params.update(campaign=campaign.id, open=list(OPEN))
+    group_sql = (
+        f"SELECT a.milestone_id, a.due_before, a.notified_through, count(*) AS n FROM assignment a "
+        f"JOIN org_unit u ON u.id = a.unit_id WHERE a.campaign_id = :campaign AND a.status IN :open AND {where} "
+        f"GROUP BY a.milestone_id, a.due_before, a.notified_through"
+    )
+    groups = _run(
+        session,
+        group_sql,
+        params,
+        milestone_id=Integer,
+        due_before=UTCDateTime,
+        notified_through=UTCDateTime,
+        n=Integer,
+    ).all()
+    counts = SweepCounts()
+    escalate_to = _working_group_sql(session, config)
+    for milestone_id, due_before, watermark, _count in groups:
+        decision = decide(due_before, watermark, config.reminders, config.timezone, campaign.launched_at, now)
+        if not decision.notices and decision.watermark == watermark:
+            continue
+        counts.groups += 1
+        group = _Group(campaign, milestones[milestone_id], due_before, watermark, where, params)
+        for notice in decision.notices:
+            _insert_notice(session, group, notice, now, escalate_to)
+            counts.decided[("skipped:" if notice.skipped else "") + notice.kind.value] += _count
+        _advance(session, group, decision)
+    if any(m.after_children for m in milestones.values()):
+        _note_missing_children(session, campaign, milestones, now)
+    session.flush()
+    return counts
+
+
+@dataclass(frozen=True)
+class _Group:
+    campaign: Campaign
+    milestone: Milestone
+    due_before: pendulum.DateTime
+    watermark: pendulum.DateTime | None
+    where: str
+    params: dict[str, Any]
+
+    def filter(self) -> tuple[str, dict[str, Any]]:
+        mark = "a.notified_through IS NULL" if self.watermark is None else "a.notified_through = :g_mark"
+        sql = (
+            f"a.campaign_id = :campaign AND a.status IN :open AND a.milestone_id = :g_milestone "
+            f"AND a.due_before = :g_due AND {mark} AND {self.where}"
+        )
+        params = {
+            **self.params,
+            "g_milestone": self.milestone.id,
+            "g_due": self.due_before,
+            "g_mark": self.watermark,
+        }
+        return sql, params
+
+
+def _run(session: Session, sql: str, values: dict[str, Any], **columns: Any) -> Any:
+    """Execute text SQL binding only the names it uses: lists expand, instants go through UTCDateTime."""
+    used = {k: v for k, v in values.items() if re.search(rf":{k}\b", sql)}
+    binds = [
+        bindparam(k, expanding=True) if isinstance(v, list) else bindparam(k, type_=UTCDateTime())
+        for k, v in used.items()
+        if isinstance(v, list | pendulum.DateTime)
+    ]
+    clause = text(sql).bindparams(*binds)
+    return session.execute(clause.columns(**columns) if columns else clause, used)
+
+
+def _insert_notice(
+    session: Session, group: _Group, notice: Notice, now: pendulum.DateTime, escalate_to: tuple[str, dict[str, Any]]
+) -> None:
+    where, params = group.filter()
+    wg_sql, wg_params = escalate_to
+    unit = "'\"' || u.code || '\"'"
+    parent = "COALESCE(',\"' || p.code || '\"', '')"
+    if notice.kind.value == "escalation":
+        recipients = f"'[' || COALESCE('\"' || p.code || '\"', '\"\"') || {wg_sql} || ']'"
+    elif notice.escalate:
+        recipients = f"'[' || {unit} || {parent} || {wg_sql} || ']'"
+    else:
+        recipients = f"'[' || {unit} || ']'"
+    details = {"replaces": list(notice.replaces)} if notice.replaces else {}
+    json_cast = "CAST({} AS JSON)" if session.bind.dialect.name == "postgresql" else "{}"  # type: ignore[union-attr]
+    sql = (
+        "INSERT INTO outbox (key, campaign_id, unit_id, milestone_id, assignment_id, kind, days, recipients, "
+        "status, created_at, deliver_after, attempts, details) "
+        f"SELECT :n_prefix || u.code || :n_suffix, a.campaign_id, a.unit_id, a.milestone_id, a.id, :n_kind, :n_days, "
+        f"{json_cast.format(recipients)}, :n_status, :n_now, :n_after, 0, {json_cast.format(':n_details')} "
+        "FROM assignment a JOIN org_unit u ON u.id = a.unit_id LEFT JOIN org_unit p ON p.id = u.parent_id "
+        f"WHERE {where} ON CONFLICT (key) DO NOTHING"
+    )
+    values = {
+        **params,
+        **wg_params,
+        "n_prefix": f"{group.campaign.key}|",
+        "n_suffix": f"|{group.milestone.key}|{notice.kind.value}|{notice.occurrence}",
+        "n_kind": notice.kind.value,
+        "n_days": notice.days,
+        "n_status": "skipped" if notice.skipped else "pending",
+        "n_now": now,
+        "n_after": notice.deliver_after,
+        "n_details": json.dumps(details),
+    }
+    _run(session, sql, values)
+
+
+def _advance(session: Session, group: _Group, decision: Decision) -> None:
+    where, params = group.filter()
+    sql = (
+        f"UPDATE assignment SET notified_through = :new_mark WHERE id IN (SELECT a.id FROM assignment a "
+        f"JOIN org_unit u ON u.id = a.unit_id WHERE {where})"
+    )
+    _run(session, sql, {**params, "new_mark": decision.watermark})
+
+
+def _working_group_sql(session: Session, config: CampaignConfig) -> tuple[str, dict[str, Any]]:
+    """A SQL expression that adds `,"working_group:NAME"` for each working group watching the unit's subtree."""
+    parts: list[str] = []
+    params: dict[str, Any] = {}
+    for i, group in enumerate(config.working_groups):
+        paths = session.scalars(select(OrgUnit.path).where(OrgUnit.code.in_(group.units))).all()
+        for j, path in enumerate(paths):
+            parts.append(f"CASE WHEN u.path LIKE :wg{i}_{j} THEN :wgn{i} ELSE '' END")
+            params[f"wg{i}_{j}"] = path + "%"
+        params[f"wgn{i}"] = f',"working_group:{group.name}"'
+    return ("(" + " || ".join(parts) + ")" if parts else "''"), params
+
+
+def _note_missing_children(
+    session: Session, campaign: Campaign, milestones: dict[int, Milestone], now: pendulum.DateTime
+) -> None:
+    """For a parent's milestone that waits on its children, list in each new notice the children still missing."""
+    by_key = {m.key: m for m in milestones.values()}
+    for milestone in milestones.values():
+        if not milestone.after_children or milestone.after_children not in by_key:
+            continue
+        fresh = (
+            session.execute(
+                select(OutboxEntry.id, OutboxEntry.unit_id).where(
+                    OutboxEntry.campaign_id == campaign.id,
+                    OutboxEntry.milestone_id == milestone.id,
+                    OutboxEntry.created_at == now,
+                    OutboxEntry.status == "pending",
+                )
+            )
+            .tuples()
+            .all()
+        )
+        if not fresh:
+            continue
+        missing = _missing_children(session, by_key[milestone.after_children], [u for _, u in fresh])
+        for entry_id, unit_id in fresh:
+            entry = session.get(OutboxEntry, entry_id)
+            assert entry is not None
+            entry.details = {**entry.details, "missing_children": missing.get(unit_id, [])}
+
+
+def _missing_children(session: Session, needed: Milestone, parents: Sequence[int]) -> dict[int, list[str]]:
+    child = (
+        select(OrgUnit.parent_id, OrgUnit.code)
+        .join(Assignment, Assignment.unit_id == OrgUnit.id)
+        .where(Assignment.milestone_id == needed.id, Assignment.status.in_(OPEN), OrgUnit.parent_id.in_(parents))
+    )
+    found: dict[int, list[str]] = defaultdict(list)
+    for parent_id, code in session.execute(child.order_by(OrgUnit.code)).tuples():
+        assert parent_id is not None
+        found[parent_id].append(code)
+    return found

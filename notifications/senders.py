@@ -1,0 +1,51 @@
+"""Where messages go: Apprise for real channels, and a capture sink for the simulator and for tests of our logic."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from notifications.redact import redact
+
+
+class Sender(Protocol):
+    def send(self, url: str, title: str, body: str) -> str | None:
+        """Deliver one message to one Apprise URL; None when delivered, else the (redacted) reason it was not."""
+
+
+def fingerprint(url: str) -> str:
+    """A stable name for a contact URL that reveals nothing of it, for delivery records."""
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+class AppriseSender:
+    """Every channel (email, webhooks, Telegram, Slack, SMS gateways, …) through Apprise."""
+
+    def send(self, url: str, title: str, body: str) -> str | None:
+        import apprise
+
+        notifier = apprise.Apprise()
+        if not notifier.add(url):
+            return "invalid Apprise URL"
+        with apprise.LogCapture(level=logging.WARNING) as captured:
+            delivered = notifier.notify(title=title, body=body)
+        if delivered:
+            return None
+        lines = [line for line in captured.getvalue().splitlines() if line.strip()]
+        return redact(" ".join(lines[-3:]))[:500] or "delivery failed"
+
+
+@dataclass
+class CaptureSender:
+    """Keeps messages in memory instead of sending them; `refuse` lists URLs that fail, to exercise retries."""
+
+    messages: list[tuple[str, str, str]] = field(default_factory=list)
+    refuse: set[str] = field(default_factory=set)
+
+    def send(self, url: str, title: str, body: str) -> str | None:
+        if url in self.refuse:
+            return "refused by the capture sink"
+        self.messages.append((url, title, body))
+        return None

@@ -1,0 +1,51 @@
+"""Service operations on a unit's status."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pendulum
+
+from models.errors import fail
+from models.status import find_assignment, submit
+from service.bootstrap import App
+
+
+def read_report(path: Path) -> dict[str, Any]:
+    import yaml
+
+    if not path.is_file():
+        raise fail("file_not_found", f"không tìm thấy tệp {path}", f"file not found: {path}", field="--report")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (UnicodeDecodeError, ValueError, yaml.YAMLError):
+        raise fail(
+            "invalid_report",
+            f"tệp báo cáo {path.name} không đọc được (cần YAML hoặc JSON, UTF-8)",
+            f"report file {path.name} cannot be read (YAML or JSON, UTF-8)",
+            field="--report",
+        ) from None
+    if not isinstance(data, dict):
+        raise fail(
+            "invalid_report", "báo cáo phải là một bảng khóa: giá trị", "a report must be a mapping", field="--report"
+        )
+    return data
+
+
+def submit_status(
+    app: App, campaign: str, unit: str, milestone: str, now: pendulum.DateTime, actor: str, report: Path | None
+) -> dict[str, Any]:
+    payload = read_report(report) if report else None
+    with app.unit_of_work() as session:
+        assignment = submit(session, find_assignment(session, campaign, unit, milestone), now, actor, payload)
+        return {
+            "campaign": campaign,
+            "unit": unit,
+            "milestone": milestone,
+            "status": assignment.status,
+            "submitted_at": now.isoformat(),
+            "on_time": assignment.on_time,
+        }

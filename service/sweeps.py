@@ -1,0 +1,83 @@
+"""Sweeps and deliveries as service operations: each batch and each delivery record is its own transaction."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pendulum
+from sqlalchemy import select
+
+from models.errors import fail
+from models.sweep import Batch, SweepCounts, plan_batches, sweep_batch
+from models.tables import Campaign, OrgUnit
+from notifications import outbox
+from notifications.senders import Sender
+from service.bootstrap import App
+
+
+def active_campaigns(app: App, key: str | None) -> list[str]:
+    with app.unit_of_work() as session:
+        if key is not None:
+            if session.scalar(select(Campaign.id).where(Campaign.key == key)) is None:
+                raise fail("unknown_campaign", f"không có đợt «{key}»", f"no campaign '{key}'", field="--campaign")
+            return [key]
+        return list(session.scalars(select(Campaign.key).where(Campaign.status == "active").order_by(Campaign.key)))
+
+
+def batches(app: App, key: str, max_units: int = 2000) -> list[Batch]:
+    with app.unit_of_work() as session:
+        campaign = _campaign(session, key)
+        root = session.get(OrgUnit, campaign.root_unit_id)
+        assert root is not None
+        return plan_batches(session, root, max_units)
+
+
+def sweep_one(app: App, key: str, batch: Batch, now: pendulum.DateTime) -> SweepCounts:
+    with app.unit_of_work() as session:
+        return sweep_batch(session, _campaign(session, key), batch, now)
+
+
+def deliver(app: App, key: str, now: pendulum.DateTime, sender: Sender, chunk: int = 500) -> Counter[str]:
+    """Deliver what may be delivered now, `chunk` entries at a time; every entry's outcome committed on its own."""
+    counts: Counter[str] = Counter()
+    with app.unit_of_work() as session:
+        counts["superseded"] += outbox.supersede(session, _campaign(session, key), now)
+    while True:
+        with app.unit_of_work() as session:
+            campaign = _campaign(session, key)
+            claimed = outbox.claim(session, campaign, now, chunk)
+        if not claimed:
+            return counts
+        with app.unit_of_work() as session:
+            messages = outbox.prepare(session, _campaign(session, key), claimed)
+        for message in messages:
+            accepted, errors = [], []
+            for url in message.urls:
+                error = sender.send(url, message.title, message.body)
+                (errors.append(error) if error else accepted.append(url))
+            with app.unit_of_work() as session:
+                outbox.record(session, message.entry_id, accepted, errors, now, no_contacts=not message.urls)
+            counts["failed" if errors or not message.urls else "sent"] += 1
+
+
+def sweep(app: App, key: str | None, now: pendulum.DateTime, sender: Sender) -> dict[str, Any]:
+    """One whole sweep, in this process: decide every due notice into the outbox, then deliver."""
+    result: dict[str, Any] = {"at": now.isoformat(), "campaigns": {}}
+    for campaign_key in active_campaigns(app, key):
+        total = SweepCounts()
+        for batch in batches(app, campaign_key):
+            total.add(sweep_one(app, campaign_key, batch, now))
+        result["campaigns"][campaign_key] = {
+            **total.as_dict(),
+            "delivered": dict(deliver(app, campaign_key, now, sender)),
+        }
+    return result
+
+
+def _campaign(session: Any, key: str) -> Campaign:
+    campaign = session.scalar(select(Campaign).where(Campaign.key == key))
+    if campaign is None:
+        raise fail("unknown_campaign", f"không có đợt «{key}»", f"no campaign '{key}'", field="--campaign")
+    assert isinstance(campaign, Campaign)
+    return campaign
