@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $@
 
 demo: $(STAMP)
-	KIEMDIEM_HOME=$(CURDIR)/.demo $(BIN)/kiemdiem demo --fresh
+	KIEMDIEM_HOME=$(CURDIR)/.demo $(BIN)/kiemdiem demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

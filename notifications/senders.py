@@ -29,7 +29,7 @@ class AppriseSender:
         notifier = apprise.Apprise()
         if not notifier.add(url):
             return "invalid Apprise URL"
-        with apprise.LogCapture(level=logging.WARNING) as captured:
+        with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
             delivered = notifier.notify(title=title, body=body)
         if delivered:
             return None
@@ -49,3 +49,18 @@ class CaptureSender:
             return "refused by the capture sink"
         self.messages.append((url, title, body))
         return None
+
+
+_installed: list[Sender] = []
+
+
+def default_sender() -> Sender:
+    """The sender flows use: Apprise, unless the simulator installed its capture sink for this process."""
+    return _installed[-1] if _installed else AppriseSender()
+
+
+def install_sender(sender: Sender | None) -> None:
+    """Route every delivery of this process to `sender` (None: back to Apprise). Used by the simulator."""
+    _installed.clear()
+    if sender is not None:
+        _installed.append(sender)

@@ -281,17 +281,71 @@ def outbox_list(
     typer.echo(f"{len(rows)} thông báo / notices")
 
 
-@app.command("demo")
+@app.command("progress")
 @command
-def demo(
-    fresh: Annotated[bool, typer.Option("--fresh/--keep", help="Start from an empty demo database.")] = True,
+def progress_cmd(
+    campaign: Annotated[str, typer.Option("--campaign", help="Campaign key.")],
+    root: Annotated[str | None, typer.Option("--root", help="Only the subtree under this unit.")] = None,
     at: At = None,
     output: Fmt = Format.table,
 ) -> None:
-    """Run the built-in example: the seed district and its campaign, on a demo database of its own."""
+    """Per-level progress and results (tiến độ theo cấp)."""
+    from service.progress_view import campaign_progress, progress_lines
+
+    report = campaign_progress(_app(), campaign, root, clock.now())
+    if output == Format.json:
+        _print_json(report.model_dump())
+        return
+    typer.echo(f"{report.campaign} · {report.root} · {report.at}")
+    for line in progress_lines(report):
+        typer.echo(line)
+
+
+@app.command("simulate")
+@command
+def simulate_cmd(
+    config: Annotated[Path, typer.Argument(help="Campaign config YAML.")],
+    units: Annotated[Path, typer.Option("--units", help="Org tree file (CSV, XLSX or YAML).")],
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated units' behaviour.")] = 2026,
+    profile: Annotated[
+        str, typer.Option("--profile", help="realistic, all-on-time, all-late or silent.")
+    ] = "realistic",
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Run a whole campaign in simulated time with simulated units, on a database of its own (mô phỏng)."""
+    from service.demo import run_simulation
+    from service.simulation import PROFILES
+
+    if profile not in PROFILES:
+        raise InputError(
+            [
+                Problem(
+                    rule="unknown_profile",
+                    field="--profile",
+                    vi=f"không có kịch bản «{profile}» (có: {', '.join(PROFILES)})",
+                    en=f"no profile '{profile}' (have: {', '.join(PROFILES)})",
+                )
+            ]
+        )
+    result = run_simulation(config, units, seed, profile)
+    if output == Format.json:
+        _print_json(result)
+
+
+@app.command("demo")
+@command
+def demo(
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated units' behaviour.")] = 2026,
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """`simulate` on the built-in example: the seed district (Huyện ủy Củ Chi) and its campaign."""
     from service.demo import run_demo
 
-    run_demo(fresh=fresh, as_json=output == Format.json)
+    result = run_demo(seed)
+    if output == Format.json:
+        _print_json(result)
 
 
 def main() -> None:

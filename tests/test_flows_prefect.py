@@ -2,16 +2,48 @@
 
 from __future__ import annotations
 
-import pytest
+import asyncio
+import json
+from pathlib import Path
 
-from tests.conftest import EXAMPLES, ROOT
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import EXAMPLES, ROOT, write
 
 pytestmark = pytest.mark.prefect
 
+SHORT = """
+key: ngan-2026
+title: "Đợt ngắn"
+year: 2026
+plan_number: 1-KH/HU
+root: HU-CUCHI
+launch: 2026-12-01
+milestones:
+  - key: grassroots_review
+    levels: [branch, grassroots]
+    deadline: 2026-12-05
+  - key: district_review
+    levels: [district]
+    deadline: 2026-12-08
+    after_children: grassroots_review
+"""
+
+
+def flow_runs(name: str) -> list[str]:
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    async def read() -> list[str]:
+        async with get_client() as client:
+            runs = await client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[name])))
+            return [run.state_name for run in runs]
+
+    return asyncio.run(read())
+
 
 def test_launch_flow_runs_as_a_prefect_flow_run(prefect_server, kiemdiem, env) -> None:
-    from prefect import get_client
-
     from flows.launch import launch
 
     assert kiemdiem("units", "import", EXAMPLES / "district.csv").exit_code == 0
@@ -19,12 +51,63 @@ def test_launch_flow_runs_as_a_prefect_flow_run(prefect_server, kiemdiem, env) -
     assert state.is_completed()
     summary = state.result()
     assert summary["campaign"] == "cuchi-2026" and summary["notices"] == 270
+    assert "Completed" in flow_runs("launch")
 
-    async def recorded() -> list[str]:
-        async with get_client() as client:
-            runs = await client.read_flow_runs()
-            return [run.state_name for run in runs if run.id == state.state_details.flow_run_id]
 
-    import asyncio
+def test_sweep_flow_runs_one_task_per_batch_and_matches_the_direct_sweep(prefect_server, kiemdiem, env) -> None:
+    from flows.sweep import sweep as sweep_flow
+    from notifications.senders import CaptureSender, install_sender
 
-    assert asyncio.run(recorded()) == ["Completed"]
+    kiemdiem("units", "import", EXAMPLES / "district.csv")
+    kiemdiem("campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", "2026-11-23T08:00:00+07:00")
+    sink = CaptureSender()
+    install_sender(sink)
+    try:
+        result = sweep_flow("cuchi-2026", "2026-11-25T07:30:00+07:00")
+    finally:
+        install_sender(None)
+    assert result["campaigns"]["cuchi-2026"]["decided"] == {"reminder": 269}
+    assert result["campaigns"]["cuchi-2026"]["delivered"]["sent"] == 270 + 269  # plan notices, then reminders
+    assert len(sink.messages) == 270 + 269
+    # the same sweep again, now as a plain command: nothing new
+    again = kiemdiem("campaign", "sweep", "--at", "2026-11-25T07:30:00+07:00", "--format", "json")
+    assert json.loads(again.stdout)["campaigns"]["cuchi-2026"]["decided"] == {}
+
+
+@pytest.mark.parametrize(("profile", "expect_escalations"), [("all-on-time", False), ("silent", True)])
+def test_simulate_runs_a_whole_campaign(
+    prefect_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, profile: str, expect_escalations: bool
+) -> None:
+    from service.cli import app
+
+    monkeypatch.setenv("KIEMDIEM_HOME", str(tmp_path))
+    monkeypatch.delenv("KIEMDIEM_DATABASE_URL", raising=False)
+    config = write(tmp_path / "short.yaml", SHORT)
+    ran = CliRunner().invoke(
+        app,
+        [
+            "simulate",
+            str(config),
+            "--units",
+            str(EXAMPLES / "district.csv"),
+            "--profile",
+            profile,
+            "--seed",
+            "7",
+            "--format",
+            "json",
+        ],
+    )
+    assert ran.exit_code == 0, ran.output
+    result = json.loads(ran.stdout[ran.stdout.index("{\n") :])
+    levels = {(r["milestone"], r["level"]): r for r in result["progress"]["levels"]}
+    if expect_escalations:
+        assert result["notices"]["escalation"] > 0 and levels[("grassroots_review", "branch")]["submitted"] == 0
+    else:
+        assert "escalation" not in result["notices"] and "overdue" not in result["notices"]
+        assert levels[("grassroots_review", "grassroots")]["completion_pct"] == 100.0
+        assert levels[("district_review", "district")]["on_time"] == 1
+    assert "01/12" in ran.stdout and "Tổng kết / summary" in ran.stdout
+    assert (tmp_path / "simulations" / "ngan-2026.db").is_file()
+    assert "KIEMDIEM_DATABASE_URL" not in __import__("os").environ
+    assert "Completed" in flow_runs("simulate")

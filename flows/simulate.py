@@ -1,0 +1,92 @@
+"""The simulate flow: a whole campaign in simulated time, through the same launch and sweep flows as production.
+
+Simulated time is our clock's, never the system's (Prefect keeps real time: PREFECT-NOTES.md). Units submit on a
+seeded schedule; deliveries go to an in-memory capture sink.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from prefect import flow
+from rich.console import Console
+from rich.progress import Progress as Bar
+
+from flows.launch import launch
+from flows.sweep import sweep
+from models import clock
+from models.calendar import local_instant
+from notifications.senders import CaptureSender, install_sender
+from service.bootstrap import build_app
+from service.campaigns import read_config
+from service.progress_view import campaign_progress, progress_lines
+from service.simulation import plan_submissions, sweep_slots
+from service.status import submit_status
+
+
+@flow(name="simulate", log_prints=False)
+def simulate(config_path: str, seed: int = 2026, profile: str = "realistic") -> dict[str, Any]:
+    """Launch, then step hour by hour to the day after the last deadline: units submit, sweeps run on schedule."""
+    console = Console(width=None if Console().is_terminal else 160)
+    app = build_app()
+    config = read_config(__import__("pathlib").Path(config_path), app.settings.levels)
+    start = local_instant(config.launch, dt.time(8), config.timezone)
+    launch(config_path, start.isoformat())
+    sink = CaptureSender()
+    install_sender(sink)
+    try:
+        submissions = plan_submissions(app, config.key, seed, profile)
+        last = max(m.deadline for m in config.milestones) + dt.timedelta(days=1)
+        slots = sweep_slots(config, last)
+        sent_by_kind = _run(console, app, config, submissions, slots, sink)
+    finally:
+        install_sender(None)
+    clock.set_now(slots[-1])
+    report = campaign_progress(app, config.key, None, clock.now())
+    console.print(
+        f"\n[bold]Tổng kết / summary[/] — {config.key}, {len(submissions)} lần nộp / submissions, "
+        f"{sum(sent_by_kind.values())} thông báo đã gửi / notices delivered"
+    )
+    for line in progress_lines(report):
+        console.print(line, highlight=False)
+    return {"campaign": config.key, "notices": dict(sent_by_kind), "progress": report.model_dump()}
+
+
+def _run(
+    console: Console, app: Any, config: Any, submissions: list[Any], slots: list[Any], sink: CaptureSender
+) -> Counter[str]:
+    total: Counter[str] = Counter()
+    pending = list(submissions)
+    by_day: dict[dt.date, list[Any]] = {}
+    for slot in slots:
+        by_day.setdefault(slot.in_timezone(config.timezone).date(), []).append(slot)
+    with Bar(console=console, transient=True) as bar:
+        task = bar.add_task("mô phỏng / simulating", total=len(by_day))
+        for day, day_slots in by_day.items():
+            kinds: Counter[str] = Counter()
+            for slot in day_slots:
+                while pending and pending[0].at <= slot:
+                    done = pending.pop(0)
+                    clock.set_now(done.at)
+                    submit_status(app, config.key, done.unit, done.milestone, done.at, "simulated-unit", None)
+                clock.set_now(slot)
+                result = sweep(config.key, slot.isoformat())
+                kinds.update(result["campaigns"][config.key]["decided"])
+            day_end = local_instant(day, dt.time(23, 59), config.timezone)
+            while pending and pending[0].at <= day_end:
+                done = pending.pop(0)
+                submit_status(app, config.key, done.unit, done.milestone, done.at, "simulated-unit", None)
+            sent = {k: v for k, v in kinds.items() if not k.startswith("skipped")}
+            total.update(sent)
+            clock.set_now(day_end)
+            report = campaign_progress(app, config.key, None, clock.now())
+            done_pct = " · ".join(
+                f"{row.milestone}/{row.level} {row.completion_pct:.0f}%" for row in report.levels if row.units > 1
+            )
+            line = ", ".join(f"{k} {v}" for k, v in sorted(sent.items())) or "—"
+            bar.console.print(f"{day:%d/%m} {line:<40} {done_pct}", highlight=False)
+            bar.advance(task)
+    total["delivered_messages"] = len(sink.messages)
+    return total

@@ -1,0 +1,170 @@
+"""Progress per milestone and level, and results per subject, for a campaign's whole tree or one subtree (SPEC §7).
+
+`overdue` = not submitted and past the deadline; `pending` = not submitted and not yet due; percentages are of
+those evaluated (results) or of the units that must report (progress: exempt units do not count), one decimal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pendulum
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.orm import Session
+
+from models.errors import fail
+from models.levels import level_rank
+from models.tables import Assignment, AssignmentStatus, Campaign, Milestone, OrgUnit, Report, ReportLine
+
+DONE = (AssignmentStatus.SUBMITTED.value, AssignmentStatus.ACCEPTED.value)
+SUBJECTS = ("organization", "member", "leadership_collective", "leader")
+
+
+class LevelProgress(BaseModel):
+    level: str
+    milestone: str
+    deadline: str
+    units: int
+    submitted: int
+    on_time: int
+    late: int
+    overdue: int
+    pending: int
+    exempt: int
+    completion_pct: float
+
+
+class SubjectResults(BaseModel):
+    total: int = 0
+    evaluated: int = 0
+    excellent: int = 0
+    good: int = 0
+    completed: int = 0
+    not_completed: int = 0
+    good_or_above_pct: float = 0.0
+
+
+class Progress(BaseModel):
+    campaign: str
+    at: str
+    root: str
+    levels: list[LevelProgress]
+    results: dict[str, SubjectResults]
+
+
+def pct(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def progress(
+    session: Session, campaign_key: str, root_code: str | None, now: pendulum.DateTime, levels: tuple[str, ...]
+) -> Progress:
+    campaign = session.scalar(select(Campaign).where(Campaign.key == campaign_key))
+    if campaign is None:
+        raise fail(
+            "unknown_campaign", f"không có đợt «{campaign_key}»", f"no campaign '{campaign_key}'", field="--campaign"
+        )
+    root = session.get(OrgUnit, campaign.root_unit_id)
+    if root_code is not None:
+        root = session.scalar(select(OrgUnit).where(OrgUnit.code == root_code))
+        if root is None:
+            raise fail("unknown_unit", f"không có đơn vị «{root_code}»", f"no unit '{root_code}'", field="--root")
+    assert root is not None
+    return Progress(
+        campaign=campaign.key,
+        at=now.isoformat(),
+        root=root.code,
+        levels=_levels(session, campaign, root, now, levels),
+        results=_results(session, campaign, root),
+    )
+
+
+def _levels(
+    session: Session, campaign: Campaign, root: OrgUnit, now: pendulum.DateTime, levels: tuple[str, ...]
+) -> list[LevelProgress]:
+    done = Assignment.status.in_(DONE)
+    exempt = Assignment.status == AssignmentStatus.EXEMPT.value
+    open_ = ~Assignment.status.in_((*DONE, AssignmentStatus.EXEMPT.value))
+
+    def count(condition: ColumnElement[bool]) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    query = (
+        select(
+            Milestone.key,
+            Milestone.position,
+            Milestone.deadline,
+            OrgUnit.level,
+            func.count(),
+            count(done),
+            count(and_(done, Assignment.on_time.is_(True))),
+            count(and_(open_, Assignment.due_before <= now)),
+            count(and_(open_, Assignment.due_before > now)),
+            count(exempt),
+        )
+        .join(Milestone, Milestone.id == Assignment.milestone_id)
+        .join(OrgUnit, OrgUnit.id == Assignment.unit_id)
+        .where(Assignment.campaign_id == campaign.id, OrgUnit.path.startswith(root.path, autoescape=True))
+        .group_by(Milestone.key, Milestone.position, Milestone.deadline, OrgUnit.level)
+    )
+    rows = []
+    for key, position, deadline, level, units, submitted, on_time, overdue, pending, exempted in session.execute(
+        query
+    ).tuples():
+        rows.append(
+            (
+                position,
+                level_rank(levels, level),
+                LevelProgress(
+                    level=level,
+                    milestone=key,
+                    deadline=deadline.isoformat(),
+                    units=units,
+                    submitted=submitted,
+                    on_time=on_time,
+                    late=submitted - on_time,
+                    overdue=overdue,
+                    pending=pending,
+                    exempt=exempted,
+                    completion_pct=pct(submitted, units - exempted),
+                ),
+            )
+        )
+    return [row for _, _, row in sorted(rows, key=lambda r: (r[0], -r[1]))]
+
+
+def _results(session: Session, campaign: Campaign, root: OrgUnit) -> dict[str, SubjectResults]:
+    columns = (
+        ReportLine.total,
+        ReportLine.evaluated,
+        ReportLine.excellent,
+        ReportLine.good,
+        ReportLine.completed,
+        ReportLine.not_completed,
+    )
+    query = (
+        select(ReportLine.subject, *(func.coalesce(func.sum(c), 0) for c in columns))
+        .join(Report, Report.id == ReportLine.report_id)
+        .join(Assignment, Assignment.id == Report.assignment_id)
+        .join(OrgUnit, OrgUnit.id == Assignment.unit_id)
+        .where(
+            Assignment.campaign_id == campaign.id,
+            Report.current.is_(True),
+            Assignment.status.in_(DONE),
+            OrgUnit.path.startswith(root.path, autoescape=True),
+        )
+        .group_by(ReportLine.subject)
+    )
+    found = {subject: SubjectResults() for subject in SUBJECTS}
+    for subject, total, evaluated, excellent, good, completed, not_completed in session.execute(query).tuples():
+        found[subject] = SubjectResults(
+            total=total,
+            evaluated=evaluated,
+            excellent=excellent,
+            good=good,
+            completed=completed,
+            not_completed=not_completed,
+            good_or_above_pct=pct(excellent + good, evaluated),
+        )
+    return found

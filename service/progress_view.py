@@ -1,0 +1,34 @@
+"""Progress as a service operation, and as a table people read."""
+
+from __future__ import annotations
+
+import pendulum
+
+from models.progress import Progress, progress
+from service.bootstrap import App
+from service.numbers import vn_int
+
+
+def campaign_progress(app: App, campaign: str, root: str | None, now: pendulum.DateTime) -> Progress:
+    with app.unit_of_work() as session:
+        return progress(session, campaign, root, now, app.settings.levels)
+
+
+def progress_lines(report: Progress) -> list[str]:
+    lines = [
+        f"{'milestone':<20} {'level':<11} {'deadline':<10} {'units':>6} {'submitted':>9} {'on time':>7} "
+        f"{'late':>5} {'overdue':>7} {'pending':>7} {'done %':>7}"
+    ]
+    for row in report.levels:
+        lines.append(
+            f"{row.milestone:<20} {row.level:<11} {row.deadline:<10} {vn_int(row.units):>6} "
+            f"{vn_int(row.submitted):>9} {vn_int(row.on_time):>7} {vn_int(row.late):>5} "
+            f"{vn_int(row.overdue):>7} {vn_int(row.pending):>7} {row.completion_pct:>6.1f}%"
+        )
+    rated = [(s, r) for s, r in report.results.items() if r.total]
+    for subject, result in rated:
+        lines.append(
+            f"{subject}: {vn_int(result.evaluated)}/{vn_int(result.total)} evaluated, "
+            f"{result.good_or_above_pct:.1f}% good or above"
+        )
+    return lines
