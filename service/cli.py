@@ -301,6 +301,23 @@ def progress_cmd(
         typer.echo(line)
 
 
+@app.command("serve")
+@command
+def serve_cmd(at: At = None, output: Fmt = Format.table) -> None:
+    """The long-running service: scheduled sweeps of every active campaign through Prefect (chạy dịch vụ)."""
+    from service.demo import prefect_environment
+
+    prefect_environment()
+    from service.serve import schedules, serve
+
+    app = _app()
+    from service.serve import active_configs
+
+    for config in active_configs(app):
+        typer.echo(f"sweep-{config.key}: {', '.join(schedules(config))} ({config.timezone})", err=True)
+    serve(app)
+
+
 @app.command("simulate")
 @command
 def simulate_cmd(

@@ -111,3 +111,47 @@ def test_simulate_runs_a_whole_campaign(
     assert (tmp_path / "simulations" / "ngan-2026.db").is_file()
     assert "KIEMDIEM_DATABASE_URL" not in __import__("os").environ
     assert "Completed" in flow_runs("simulate")
+
+
+def test_serve_registers_a_scheduled_sweep_per_campaign(prefect_server, kiemdiem, env) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from prefect import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    kiemdiem("units", "import", EXAMPLES / "district.csv")
+    kiemdiem("campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", "2026-11-23T08:00:00+07:00")
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from service.cli import main; main()", "serve"], cwd=ROOT,
+        env={**os.environ, **env, "PREFECT_API_URL": str(PREFECT_API_URL.value())},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+
+    async def deployment() -> object:
+        async with get_client() as client:
+            try:
+                return await client.read_deployment_by_name("sweep/sweep-cuchi-2026")
+            except Exception:
+                return None
+
+    try:
+        found = None
+        for _ in range(120):
+            found = asyncio.run(deployment())
+            if found is not None or process.poll() is not None:
+                break
+            time.sleep(0.5)
+        assert found is not None, process.stderr.read() if process.poll() is not None else "no deployment"
+        crons = sorted((s.schedule.cron, s.schedule.timezone) for s in found.schedules)
+        assert crons == sorted([
+            ("30 7 * * *", "Asia/Ho_Chi_Minh"), ("30 * 23 11 *", "Asia/Ho_Chi_Minh"),
+            ("30 * 28 11 *", "Asia/Ho_Chi_Minh"), ("30 * 10 12 *", "Asia/Ho_Chi_Minh"),
+            ("30 * 25 12 *", "Asia/Ho_Chi_Minh"), ("30 * 15 1 *", "Asia/Ho_Chi_Minh")])
+        assert found.parameters == {"campaign": "cuchi-2026"}
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
