@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_launch
+from benchmarks import bench_launch, bench_sweep
 
-SUITES = {"launch": bench_launch.main}
+SUITES = {"launch": bench_launch.main, "sweep": bench_sweep.main}
 
 
 def main(names: list[str]) -> None:

@@ -1,0 +1,56 @@
+"""A synthetic national tree in today's shape (since 1 July 2025): 34 provinces, ~3,300 commune-level committees,
+~56,000 grassroots organizations, ~263,000 branches: ~323,000 units, written straight into the database."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pendulum
+from sqlalchemy import Engine, insert
+
+from models.tables import OrgUnit
+
+LEVELS = ("central", "province", "district", "commune", "grassroots", "branch")
+PROVINCES, COMMUNES, GRASSROOTS, BRANCHES = 34, 3_321, 56_000, 263_000
+
+
+def generate(engine: Engine, seed: int = 2025) -> int:
+    """Insert the tree under one root `TW` (level `central`, a level added by settings); returns the unit count."""
+    rng = random.Random(seed)
+    now = pendulum.datetime(2026, 11, 1, tz="UTC")
+    rows: list[dict[str, Any]] = []
+    next_id = 1
+
+    def add(code: str, parent: dict[str, Any] | None, level: str, members: int) -> dict[str, Any]:
+        nonlocal next_id
+        path = f"{parent['path'] if parent else '/'}{next_id}/"
+        row = {
+            "id": next_id,
+            "code": code,
+            "parent_id": parent["id"] if parent else None,
+            "name": code,
+            "level": level,
+            "members": members,
+            "contacts": [f"json://127.0.0.1:9/{code}"],
+            "path": path,
+            "depth": path.count("/") - 2,
+            "updated_at": now,
+        }
+        rows.append(row)
+        next_id += 1
+        return row
+
+    root = add("TW", None, "central", 0)
+    provinces = [add(f"T{p:02d}", root, "province", 0) for p in range(PROVINCES)]
+    communes = [add(f"T{i % PROVINCES:02d}-X{i:04d}", provinces[i % PROVINCES], "commune", 0) for i in range(COMMUNES)]
+    grassroots = [
+        add(f"{communes[i % COMMUNES]['code']}-C{i:05d}", communes[i % COMMUNES], "grassroots", rng.randint(0, 30))
+        for i in range(GRASSROOTS)
+    ]
+    for i in range(BRANCHES):
+        add(f"{grassroots[i % GRASSROOTS]['code']}-B{i:06d}", grassroots[i % GRASSROOTS], "branch", rng.randint(5, 40))
+    with engine.begin() as connection:
+        for start in range(0, len(rows), 20_000):
+            connection.execute(insert(OrgUnit), rows[start : start + 20_000])
+    return len(rows)
