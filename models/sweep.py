@@ -95,12 +95,15 @@ def _batch(pieces: list[tuple[str, bool, int]]) -> Batch:
     )
 
 
-def _batch_filter(batch: Batch) -> tuple[str, dict[str, Any]]:
+def _batch_filter(batch: Batch, dialect: str) -> tuple[str, dict[str, Any]]:
+    """A subtree as a range of paths (`/1/5/` ≤ path < `/1/50`), which an index serves; LIKE cannot on SQLite.
+    On PostgreSQL the comparison is bytewise (COLLATE "C", with an index to match) whatever the database's collation."""
+    path = 'u.path COLLATE "C"' if dialect == "postgresql" else "u.path"
     parts: list[str] = []
     params: dict[str, Any] = {}
     for i, prefix in enumerate(batch.prefixes):
-        parts.append(f"u.path LIKE :bp{i}")
-        params[f"bp{i}"] = prefix + "%"
+        parts.append(f"({path} >= :bl{i} AND {path} < :bh{i})")
+        params[f"bl{i}"], params[f"bh{i}"] = prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
     if batch.singles:
         parts.append("u.path IN :bs")
         params["bs"] = list(batch.singles)
@@ -111,7 +114,7 @@ def sweep_batch(session: Session, campaign: Campaign, batch: Batch, now: pendulu
     """Decide every due notice for the open assignments of one batch. Only flushes; the caller commits."""
     config = CampaignConfig.model_validate(campaign.config)
     milestones = {m.id: m for m in session.scalars(select(Milestone).where(Milestone.campaign_id == campaign.id))}
-    where, params = _batch_filter(batch)
+    where, params = _batch_filter(batch, session.get_bind().dialect.name)
     params.update(campaign=campaign.id, open=list(OPEN))
     group_sql = (
         f"SELECT a.milestone_id, a.due_before, a.notified_through, count(*) AS n FROM assignment a "

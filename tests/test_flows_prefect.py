@@ -126,9 +126,13 @@ def test_serve_registers_a_scheduled_sweep_per_campaign(prefect_server, kiemdiem
     kiemdiem("units", "import", EXAMPLES / "district.csv")
     kiemdiem("campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", "2026-11-23T08:00:00+07:00")
     process = subprocess.Popen(
-        [sys.executable, "-c", "from service.cli import main; main()", "serve"], cwd=ROOT,
+        [sys.executable, "-c", "from service.cli import main; main()", "serve"],
+        cwd=ROOT,
         env={**os.environ, **env, "PREFECT_API_URL": str(PREFECT_API_URL.value())},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
 
     async def deployment() -> object:
@@ -147,10 +151,16 @@ def test_serve_registers_a_scheduled_sweep_per_campaign(prefect_server, kiemdiem
             time.sleep(0.5)
         assert found is not None, process.stderr.read() if process.poll() is not None else "no deployment"
         crons = sorted((s.schedule.cron, s.schedule.timezone) for s in found.schedules)
-        assert crons == sorted([
-            ("30 7 * * *", "Asia/Ho_Chi_Minh"), ("30 * 23 11 *", "Asia/Ho_Chi_Minh"),
-            ("30 * 28 11 *", "Asia/Ho_Chi_Minh"), ("30 * 10 12 *", "Asia/Ho_Chi_Minh"),
-            ("30 * 25 12 *", "Asia/Ho_Chi_Minh"), ("30 * 15 1 *", "Asia/Ho_Chi_Minh")])
+        assert crons == sorted(
+            [
+                ("30 7 * * *", "Asia/Ho_Chi_Minh"),
+                ("30 * 23 11 *", "Asia/Ho_Chi_Minh"),
+                ("30 * 28 11 *", "Asia/Ho_Chi_Minh"),
+                ("30 * 10 12 *", "Asia/Ho_Chi_Minh"),
+                ("30 * 25 12 *", "Asia/Ho_Chi_Minh"),
+                ("30 * 15 1 *", "Asia/Ho_Chi_Minh"),
+            ]
+        )
         assert found.parameters == {"campaign": "cuchi-2026"}
     finally:
         os.killpg(process.pid, signal.SIGTERM)

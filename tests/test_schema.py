@@ -15,7 +15,11 @@ def test_migrations_match_the_models(database_url: str) -> None:
         db.upgrade(engine)
         assert db.current_revision(engine) == db.head_revision()
         with engine.connect() as connection:
-            diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            # ix_org_unit_path_c is PostgreSQL's bytewise path index (migration 0003), not a model-level index.
+            context = MigrationContext.configure(
+                connection, opts={"include_object": lambda obj, name, kind, *_: name != "ix_org_unit_path_c"}
+            )
+            diff = compare_metadata(context, Base.metadata)
         assert diff == []
         db.upgrade(engine)  # a second upgrade is a no-op
     finally:
