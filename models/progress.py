@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from models.errors import fail
 from models.levels import level_rank
+from models.lookup import campaign_by_key, unit_by_code
 from models.tables import Assignment, AssignmentStatus, Campaign, Milestone, OrgUnit, Report, ReportLine
 
 DONE = (AssignmentStatus.SUBMITTED.value, AssignmentStatus.ACCEPTED.value)
@@ -60,14 +61,10 @@ def pct(part: int, whole: int) -> float:
 def progress(
     session: Session, campaign_key: str, root_code: str | None, now: pendulum.DateTime, levels: tuple[str, ...]
 ) -> Progress:
-    campaign = session.scalar(select(Campaign).where(Campaign.key == campaign_key))
-    if campaign is None:
-        raise fail(
-            "unknown_campaign", f"không có đợt «{campaign_key}»", f"no campaign '{campaign_key}'", field="--campaign"
-        )
+    campaign = campaign_by_key(session, campaign_key)
     root = session.get(OrgUnit, campaign.root_unit_id)
     if root_code is not None:
-        root = session.scalar(select(OrgUnit).where(OrgUnit.code == root_code))
+        root = unit_by_code(session, root_code, field="--root")
         if root is None:
             raise fail("unknown_unit", f"không có đơn vị «{root_code}»", f"no unit '{root_code}'", field="--root")
     assert root is not None

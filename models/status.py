@@ -9,27 +9,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.errors import fail
+from models.lookup import campaign_by_key, unit_by_code
 from models.tables import (
     CLOSED_STATUSES,
     Assignment,
     AssignmentStatus,
     AuditEntry,
-    Campaign,
     Milestone,
-    OrgUnit,
     Report,
 )
 
 
 def find_assignment(session: Session, campaign_key: str, unit_code: str, milestone_key: str) -> Assignment:
-    campaign = session.scalar(select(Campaign).where(Campaign.key == campaign_key))
-    if campaign is None:
-        raise fail(
-            "unknown_campaign", f"không có đợt «{campaign_key}»", f"no campaign '{campaign_key}'", field="--campaign"
-        )
-    unit = session.scalar(select(OrgUnit).where(OrgUnit.code == unit_code))
-    if unit is None:
-        raise fail("unknown_unit", f"không có đơn vị «{unit_code}»", f"no unit '{unit_code}'", field="--unit")
+    campaign = campaign_by_key(session, campaign_key)
+    unit = unit_by_code(session, unit_code)
     milestone = session.scalar(
         select(Milestone).where(Milestone.campaign_id == campaign.id, Milestone.key == milestone_key)
     )

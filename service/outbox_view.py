@@ -7,21 +7,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from models.errors import fail
-from models.tables import Campaign, Milestone, OrgUnit, OutboxEntry
+from models.lookup import campaign_by_key
+from models.tables import Milestone, OrgUnit, OutboxEntry
 from service.bootstrap import App
 
 
 def list_outbox(app: App, campaign_key: str, status: str | None) -> list[dict[str, Any]]:
     with app.unit_of_work() as session:
-        campaign = session.scalar(select(Campaign).where(Campaign.key == campaign_key))
-        if campaign is None:
-            raise fail(
-                "unknown_campaign",
-                f"không có đợt «{campaign_key}»",
-                f"no campaign '{campaign_key}'",
-                field="--campaign",
-            )
+        campaign = campaign_by_key(session, campaign_key)
         unit = aliased(OrgUnit)
         query = (
             select(OutboxEntry, unit.code, Milestone.key)

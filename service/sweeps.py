@@ -8,7 +8,7 @@ from typing import Any
 import pendulum
 from sqlalchemy import select
 
-from models.errors import fail
+from models.lookup import campaign_by_key
 from models.sweep import Batch, SweepCounts, plan_batches, sweep_batch
 from models.tables import Campaign, OrgUnit
 from notifications import outbox
@@ -19,15 +19,13 @@ from service.bootstrap import App
 def active_campaigns(app: App, key: str | None) -> list[str]:
     with app.unit_of_work() as session:
         if key is not None:
-            if session.scalar(select(Campaign.id).where(Campaign.key == key)) is None:
-                raise fail("unknown_campaign", f"không có đợt «{key}»", f"no campaign '{key}'", field="--campaign")
-            return [key]
+            return [campaign_by_key(session, key).key]
         return list(session.scalars(select(Campaign.key).where(Campaign.status == "active").order_by(Campaign.key)))
 
 
 def batches(app: App, key: str, max_units: int = 2000) -> list[Batch]:
     with app.unit_of_work() as session:
-        campaign = _campaign(session, key)
+        campaign = campaign_by_key(session, key)
         root = session.get(OrgUnit, campaign.root_unit_id)
         assert root is not None
         return plan_batches(session, root, max_units)
@@ -35,22 +33,22 @@ def batches(app: App, key: str, max_units: int = 2000) -> list[Batch]:
 
 def sweep_one(app: App, key: str, batch: Batch, now: pendulum.DateTime) -> SweepCounts:
     with app.unit_of_work() as session:
-        return sweep_batch(session, _campaign(session, key), batch, now)
+        return sweep_batch(session, campaign_by_key(session, key), batch, now)
 
 
 def deliver(app: App, key: str, now: pendulum.DateTime, sender: Sender, chunk: int = 500) -> Counter[str]:
     """Deliver what may be delivered now, `chunk` entries at a time; every entry's outcome committed on its own."""
     counts: Counter[str] = Counter()
     with app.unit_of_work() as session:
-        counts["superseded"] += outbox.supersede(session, _campaign(session, key), now)
+        counts["superseded"] += outbox.supersede(session, campaign_by_key(session, key), now)
     while True:
         with app.unit_of_work() as session:
-            campaign = _campaign(session, key)
+            campaign = campaign_by_key(session, key)
             claimed = outbox.claim(session, campaign, now, chunk)
         if not claimed:
             return counts
         with app.unit_of_work() as session:
-            messages = outbox.prepare(session, _campaign(session, key), claimed)
+            messages = outbox.prepare(session, campaign_by_key(session, key), claimed)
         for message in messages:
             accepted, errors = [], []
             for url in message.urls:
@@ -73,11 +71,3 @@ def sweep(app: App, key: str | None, now: pendulum.DateTime, sender: Sender) -> 
             "delivered": dict(deliver(app, campaign_key, now, sender)),
         }
     return result
-
-
-def _campaign(session: Any, key: str) -> Campaign:
-    campaign = session.scalar(select(Campaign).where(Campaign.key == key))
-    if campaign is None:
-        raise fail("unknown_campaign", f"không có đợt «{key}»", f"no campaign '{key}'", field="--campaign")
-    assert isinstance(campaign, Campaign)
-    return campaign
