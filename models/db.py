@@ -67,3 +67,15 @@ def upgrade(engine: Engine) -> None:
     from alembic import command
 
     command.upgrade(_alembic_config(engine), "head")
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Let the planner see a launch's hundreds of thousands of new rows before the first sweep (PostgreSQL's
+    autovacuum would, later; SQLite never does by itself)."""
+    from sqlalchemy import text
+
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("ANALYZE org_unit, assignment, outbox"))
+        else:
+            connection.execute(text("ANALYZE"))

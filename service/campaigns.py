@@ -7,6 +7,7 @@ from typing import Any
 
 import pendulum
 
+from models import db
 from models.campaign_config import CampaignConfig, parse_campaign_config
 from models.errors import fail
 from models.launch import LaunchSummary, launch_campaign
@@ -36,4 +37,6 @@ def read_config(path: Path, levels: tuple[str, ...]) -> CampaignConfig:
 def launch(app: App, config_path: Path, now: pendulum.DateTime, actor: str) -> LaunchSummary:
     config = read_config(config_path, app.settings.levels)
     with app.unit_of_work() as session:
-        return launch_campaign(session, config, now, actor)
+        summary = launch_campaign(session, config, now, actor)
+    db.refresh_statistics(app.engine)
+    return summary
