@@ -36,6 +36,21 @@ class ReminderPolicy(BaseModel):
         return sorted(set(days))
 
 
+class DeliveryPolicy(BaseModel):
+    """Retries of a channel that refuses: exponential back-off from `backoff_minutes`, capped; after
+    `max_attempts` the notice is failed and the admin contacts are told, once."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    backoff_minutes: int = Field(default=5, ge=1)
+    backoff_cap_minutes: int = Field(default=360, ge=1)
+
+    def next_attempt_after(self, attempts: int) -> int:
+        """Minutes to wait after the `attempts`-th failed try."""
+        return int(min(self.backoff_cap_minutes, self.backoff_minutes * 2 ** max(0, attempts - 1)))
+
+
 class WorkingGroup(BaseModel):
     """A working group (tổ công tác) that watches the subtrees under `units` and receives their escalations."""
 
@@ -76,6 +91,9 @@ class CampaignConfig(BaseModel):
     milestones: list[MilestoneConfig]
     reminders: ReminderPolicy = Field(default_factory=ReminderPolicy)
     working_groups: list[WorkingGroup] = Field(default_factory=list)
+    delivery: DeliveryPolicy = Field(default_factory=DeliveryPolicy)
+    # Who hears about notices that could not be delivered (the organizing board, ban tổ chức): Apprise URLs.
+    admin_contacts: list[str] = Field(default_factory=list)
 
     def milestone(self, key: str) -> MilestoneConfig:
         return next(m for m in self.milestones if m.key == key)

@@ -184,6 +184,33 @@ class OutboxEntry(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Retries: not before this instant. Claims: when a deliverer took the entry (a stale claim is resolved).
+    next_attempt_at: Mapped[pendulum.DateTime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[pendulum.DateTime | None] = mapped_column(UTCDateTime)
+
+
+class AttemptStatus(enum.StrEnum):
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    # The deliverer stopped between sending and recording: it may have arrived; never sent again (at most once).
+    UNCERTAIN = "uncertain"
+
+
+class DeliveryAttempt(Base):
+    """One outbox entry × one channel × one try, written before the message goes out and completed after."""
+
+    __tablename__ = "delivery_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))  # fingerprint of the URL: names it, reveals nothing
+    target: Mapped[str] = mapped_column(String(255))  # the URL redacted, for people
+    message: Mapped[str] = mapped_column(String(64))  # one digest message may carry many entries
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[pendulum.DateTime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[pendulum.DateTime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEntry(Base):

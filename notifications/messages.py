@@ -89,3 +89,28 @@ def _lines(ctx: NoticeContext, what: str, due: str, due_en: str) -> tuple[list[s
                     f"{len(ctx.replaces)} notices missed while the service was down.",
                 ],
             )
+
+
+def render_digest(contexts: list[NoticeContext], plan_number: str) -> tuple[str, str]:
+    """One message listing every due notice of one recipient (e.g. a secretary with 40 overdue branches)."""
+    kinds = {c.kind for c in contexts}
+    headline = "Báo cáo cấp trên" if kinds == {"escalation"} else "Tổng hợp thông báo"
+    title = f"[{plan_number}] {headline}: {len(contexts)} thông báo / {len(contexts)} notices"
+    lines_vi, lines_en = [], []
+    for number, ctx in enumerate(contexts, start=1):
+        what = ctx.milestone_title or ctx.campaign_title
+        vi, en = _lines(ctx, what, "", "")
+        unit = f" ({ctx.unit_code})" if ctx.kind != "escalation" else ""
+        due_vi = f", hạn {vn_date(ctx.deadline)}" if ctx.deadline and ctx.kind != "plan_issued" else ""
+        due_en = f", due {ctx.deadline:%d/%m/%Y}" if ctx.deadline and ctx.kind != "plan_issued" else ""
+        lines_vi.append(f"{number}. {vi[0]}{unit}{due_vi}")
+        lines_en.append(f"{number}. {en[0]}{unit}{due_en}")
+    body = "\n".join([f"{len(contexts)} thông báo:", *lines_vi, "", f"{len(contexts)} notices:", *lines_en])
+    return title, body
+
+
+def render_failures(codes: list[tuple[str, str, str]]) -> tuple[str, str]:
+    """To the admin: notices that could not be delivered after every retry (unit, kind, last error)."""
+    title = f"Không gửi được {len(codes)} thông báo / {len(codes)} notices could not be delivered"
+    lines = [f"- {unit}: {kind} — {error}" for unit, kind, error in codes]
+    return title, "\n".join(["Các thông báo sau đã hết số lần thử / these notices failed after every retry:", *lines])

@@ -1,15 +1,20 @@
-"""The outbox: what is due for delivery, who receives it, and the record of each attempt.
+"""The outbox: what is due for delivery, who receives it, and the record of every attempt.
 
-Delivery policy (at most once per channel): an entry is marked `sending` (attempt counted) and committed before
-anything is sent; each channel that accepts it is recorded by fingerprint, so a retry sends only to the channels
-that have not accepted it yet. An entry left in `sending` by a crash is never resent blindly.
+Delivery policy (at most once per channel, documented in the README):
+- An entry is claimed (`sending`, attempt counted) before anything is sent. For each channel, a delivery attempt
+  row (`sending`) is committed before the message goes out and completed (`sent` or `failed`) after.
+- A channel that accepted an entry is never sent it again. A refused channel is retried with exponential back-off;
+  after the last attempt the entry is `failed` and the admin contacts are told, once.
+- A claim older than the lease (the deliverer crashed) is resolved, not resent: attempts still `sending` become
+  `uncertain` (the message may have arrived) and those channels are not tried again; channels never tried are.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pendulum
 from sqlalchemy import select, update
@@ -17,19 +22,34 @@ from sqlalchemy.orm import Session
 
 from models.calendar import deadline_day, in_quiet_hours
 from models.campaign_config import CampaignConfig
-from models.tables import Assignment, Campaign, Milestone, NoticeStatus, OrgUnit, OutboxEntry
-from notifications.messages import NoticeContext, render
+from models.tables import (
+    Assignment,
+    AttemptStatus,
+    Campaign,
+    DeliveryAttempt,
+    Milestone,
+    NoticeStatus,
+    OrgUnit,
+    OutboxEntry,
+)
+from notifications.messages import NoticeContext, render, render_digest
+from notifications.redact import redact_url
 from notifications.senders import fingerprint
 
 WORKING_GROUP = "working_group:"
+LEASE = dt.timedelta(minutes=10)
+DONE_ATTEMPTS = (AttemptStatus.SENT.value, AttemptStatus.UNCERTAIN.value)
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    entry_id: int
-    urls: tuple[str, ...]
+@dataclass
+class Message:
+    """One message to one channel: a single notice, or a digest of all that recipient's due notices."""
+
+    url: str
+    entry_ids: list[int]
     title: str
     body: str
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 def supersede(session: Session, campaign: Campaign, now: pendulum.DateTime) -> int:
@@ -42,6 +62,7 @@ def supersede(session: Session, campaign: Campaign, now: pendulum.DateTime) -> i
                 OutboxEntry.status == NoticeStatus.PENDING.value,
                 OutboxEntry.assignment_id.is_not(None),
                 OutboxEntry.deliver_after <= now,
+                OutboxEntry.attempts == 0,
             )
             .order_by(OutboxEntry.deliver_after, OutboxEntry.id)
         )
@@ -64,6 +85,36 @@ def supersede(session: Session, campaign: Campaign, now: pendulum.DateTime) -> i
     return len(older)
 
 
+def recover_stale(session: Session, campaign: Campaign, now: pendulum.DateTime) -> int:
+    """Resolve claims left by a deliverer that stopped: `sending` attempts become `uncertain`, entries go back to
+    pending, so that only the channels never tried are tried (see the module's policy)."""
+    stale = list(
+        session.scalars(
+            select(OutboxEntry.id).where(
+                OutboxEntry.campaign_id == campaign.id,
+                OutboxEntry.status == NoticeStatus.SENDING.value,
+                OutboxEntry.claimed_at < now - LEASE,
+            )
+        )
+    )
+    if stale:
+        session.execute(
+            update(DeliveryAttempt)
+            .where(DeliveryAttempt.outbox_id.in_(stale), DeliveryAttempt.status == AttemptStatus.SENDING.value)
+            .values(
+                status=AttemptStatus.UNCERTAIN.value,
+                finished_at=now,
+                error="the deliverer stopped before recording the outcome; not resent",
+            )
+        )
+        session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id.in_(stale))
+            .values(status=NoticeStatus.PENDING.value, claimed_at=None)
+        )
+    return len(stale)
+
+
 def claim(session: Session, campaign: Campaign, now: pendulum.DateTime, limit: int) -> list[int]:
     """Mark up to `limit` deliverable entries as `sending` and count the attempt; nothing in quiet hours."""
     config = CampaignConfig.model_validate(campaign.config)
@@ -76,6 +127,7 @@ def claim(session: Session, campaign: Campaign, now: pendulum.DateTime, limit: i
                 OutboxEntry.campaign_id == campaign.id,
                 OutboxEntry.status == NoticeStatus.PENDING.value,
                 OutboxEntry.deliver_after <= now,
+                (OutboxEntry.next_attempt_at.is_(None)) | (OutboxEntry.next_attempt_at <= now),
             )
             .order_by(OutboxEntry.deliver_after, OutboxEntry.id)
             .limit(limit)
@@ -85,16 +137,17 @@ def claim(session: Session, campaign: Campaign, now: pendulum.DateTime, limit: i
         session.execute(
             update(OutboxEntry)
             .where(OutboxEntry.id.in_(ids), OutboxEntry.status == NoticeStatus.PENDING.value)
-            .values(status=NoticeStatus.SENDING.value, attempts=OutboxEntry.attempts + 1)
+            .values(status=NoticeStatus.SENDING.value, attempts=OutboxEntry.attempts + 1, claimed_at=now)
         )
     return ids
 
 
-def prepare(session: Session, campaign: Campaign, entry_ids: list[int]) -> list[Outgoing]:
-    """The message and the contact URLs of each claimed entry, less the channels that already accepted it."""
+def plan_messages(session: Session, campaign: Campaign, entry_ids: list[int]) -> tuple[list[Message], set[int]]:
+    """One message per channel for the claimed entries (a digest where a channel has several), leaving out the
+    channels that already have each entry; also returns the entries that have no channel at all."""
     config = CampaignConfig.model_validate(campaign.config)
     groups = {g.name: g.contacts for g in config.working_groups}
-    entries = list(session.scalars(select(OutboxEntry).where(OutboxEntry.id.in_(entry_ids))))
+    entries = list(session.scalars(select(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)).order_by(OutboxEntry.id)))
     codes = {c for e in entries for c in e.recipients if not c.startswith(WORKING_GROUP)}
     units = {
         u.id: u
@@ -103,9 +156,10 @@ def prepare(session: Session, campaign: Campaign, entry_ids: list[int]) -> list[
         )
     }
     by_code = {u.code: u for u in units.values()}
-    milestones = {m.id: m for m in session.scalars(select(Milestone).where(Milestone.campaign_id == campaign.id))}
-    due = _assignment_deadlines(session, [e.assignment_id for e in entries if e.assignment_id], config.timezone)
-    outgoing = []
+    done = _done_channels(session, entry_ids)
+    contexts = _contexts(session, campaign, config, entries, units)
+    per_url: dict[str, list[OutboxEntry]] = defaultdict(list)
+    unreachable: set[int] = set()
     for entry in entries:
         urls: list[str] = []
         for recipient in entry.recipients:
@@ -113,52 +167,129 @@ def prepare(session: Session, campaign: Campaign, entry_ids: list[int]) -> list[
                 urls.extend(groups.get(recipient.removeprefix(WORKING_GROUP), []))
             elif recipient in by_code:
                 urls.extend(by_code[recipient].contacts)
-        done = set(entry.details.get("delivered", []))
-        urls = [u for u in dict.fromkeys(urls) if fingerprint(u) not in done]
-        milestone = milestones.get(entry.milestone_id) if entry.milestone_id else None
-        unit = units[entry.unit_id]
-        title, body = render(
-            NoticeContext(
-                kind=entry.kind,
-                days=entry.days,
-                campaign_title=campaign.title,
-                plan_number=campaign.plan_number,
-                unit_name=unit.name,
-                unit_code=unit.code,
-                milestone_title=milestone.title if milestone else None,
-                deadline=due.get(entry.assignment_id or 0) or (milestone.deadline if milestone else None),
-                missing_children=tuple(entry.details.get("missing_children", [])),
-                replaces=tuple(entry.details.get("replaces", [])),
+        if not urls:
+            unreachable.add(entry.id)
+        for url in dict.fromkeys(urls):
+            if fingerprint(url) not in done[entry.id]:
+                per_url[url].append(entry)
+    messages = []
+    for url, mine in per_url.items():
+        if len(mine) == 1:
+            title, body = render(contexts[mine[0].id])
+        else:
+            title, body = render_digest([contexts[e.id] for e in mine], campaign.plan_number)
+        messages.append(Message(url=url, entry_ids=[e.id for e in mine], title=title, body=body))
+    return messages, unreachable
+
+
+def _done_channels(session: Session, entry_ids: list[int]) -> dict[int, set[str]]:
+    done: dict[int, set[str]] = defaultdict(set)
+    for outbox_id, channel in session.execute(
+        select(DeliveryAttempt.outbox_id, DeliveryAttempt.channel).where(
+            DeliveryAttempt.outbox_id.in_(entry_ids), DeliveryAttempt.status.in_(DONE_ATTEMPTS)
+        )
+    ).tuples():
+        done[outbox_id].add(channel)
+    return done
+
+
+def _contexts(
+    session: Session, campaign: Campaign, config: CampaignConfig, entries: list[OutboxEntry], units: dict[int, OrgUnit]
+) -> dict[int, NoticeContext]:
+    milestones = {m.id: m for m in session.scalars(select(Milestone).where(Milestone.campaign_id == campaign.id))}
+    due = dict(
+        session.execute(
+            select(Assignment.id, Assignment.due_before).where(
+                Assignment.id.in_([e.assignment_id for e in entries if e.assignment_id])
             )
         )
-        outgoing.append(Outgoing(entry.id, tuple(urls), title, body))
-    return outgoing
+        .tuples()
+        .all()
+    )
+    found = {}
+    for entry in entries:
+        milestone = milestones.get(entry.milestone_id) if entry.milestone_id else None
+        unit = units[entry.unit_id]
+        deadline = (
+            deadline_day(due[entry.assignment_id], config.timezone)
+            if entry.assignment_id in due
+            else milestone.deadline
+            if milestone
+            else None
+        )
+        found[entry.id] = NoticeContext(
+            kind=entry.kind,
+            days=entry.days,
+            campaign_title=campaign.title,
+            plan_number=campaign.plan_number,
+            unit_name=unit.name,
+            unit_code=unit.code,
+            milestone_title=milestone.title if milestone else None,
+            deadline=deadline,
+            missing_children=tuple(entry.details.get("missing_children", [])),
+            replaces=tuple(entry.details.get("replaces", [])),
+        )
+    return found
 
 
-def _assignment_deadlines(session: Session, ids: list[int], tz: str) -> dict[int, dt.date]:
-    rows = session.execute(select(Assignment.id, Assignment.due_before).where(Assignment.id.in_(ids))).tuples()
-    return {assignment_id: deadline_day(due_before, tz) for assignment_id, due_before in rows}
+def start_attempts(session: Session, message: Message, now: pendulum.DateTime) -> None:
+    """Record, before sending, that this channel is being tried for each entry of the message."""
+    for entry_id in message.entry_ids:
+        session.add(
+            DeliveryAttempt(
+                outbox_id=entry_id,
+                channel=fingerprint(message.url),
+                target=redact_url(message.url),
+                message=message.id,
+                status=AttemptStatus.SENDING.value,
+                started_at=now,
+            )
+        )
 
 
-def record(
-    session: Session,
-    entry_id: int,
-    accepted: list[str],
-    errors: list[str],
-    now: pendulum.DateTime,
-    no_contacts: bool,
-) -> None:
-    """Write what one delivery attempt did: `sent` when every channel has accepted it, else `failed`."""
-    entry = session.get(OutboxEntry, entry_id)
-    assert entry is not None
-    delivered = [*entry.details.get("delivered", []), *(fingerprint(u) for u in accepted)]
-    entry.details = {**entry.details, "delivered": delivered}
-    if no_contacts:
-        entry.status, entry.last_error = NoticeStatus.FAILED.value, "no contact for this recipient"
-    elif errors:
-        entry.status, entry.last_error = NoticeStatus.FAILED.value, "; ".join(errors)[:1000]
-    else:
-        entry.status, entry.sent_at, entry.last_error = NoticeStatus.SENT.value, now, None
+def finish_attempts(session: Session, message: Message, error: str | None, now: pendulum.DateTime) -> None:
+    session.execute(
+        update(DeliveryAttempt)
+        .where(DeliveryAttempt.message == message.id, DeliveryAttempt.status == AttemptStatus.SENDING.value)
+        .values(status=AttemptStatus.FAILED.value if error else AttemptStatus.SENT.value, finished_at=now, error=error)
+    )
+
+
+def settle(
+    session: Session, campaign: Campaign, entry_ids: list[int], unreachable: set[int], now: pendulum.DateTime
+) -> list[int]:
+    """Each claimed entry's state after its attempts: sent, back to pending for a retry, or failed.
+    Returns the entries that have just failed for good."""
+    config = CampaignConfig.model_validate(campaign.config)
+    attempts: dict[int, list[DeliveryAttempt]] = defaultdict(list)
+    for attempt in session.scalars(
+        select(DeliveryAttempt).where(DeliveryAttempt.outbox_id.in_(entry_ids)).order_by(DeliveryAttempt.id)
+    ):
+        attempts[attempt.outbox_id].append(attempt)
+    failed_now = []
+    for entry in session.scalars(select(OutboxEntry).where(OutboxEntry.id.in_(entry_ids))):
+        entry.claimed_at = None
+        latest: dict[str, DeliveryAttempt] = {}
+        for attempt in attempts[entry.id]:
+            if latest.get(attempt.channel) is None or latest[attempt.channel].status not in DONE_ATTEMPTS:
+                latest[attempt.channel] = attempt
+        refused = [a for a in latest.values() if a.status == AttemptStatus.FAILED.value]
+        if entry.id in unreachable:
+            entry.status, entry.last_error = NoticeStatus.FAILED.value, "no contact for this recipient"
+            failed_now.append(entry.id)
+        elif not refused:
+            entry.status, entry.sent_at, entry.next_attempt_at = NoticeStatus.SENT.value, now, None
+            uncertain = [a.target for a in latest.values() if a.status == AttemptStatus.UNCERTAIN.value]
+            entry.last_error = f"uncertain, not resent: {', '.join(uncertain)}" if uncertain else None
+        else:
+            entry.last_error = "; ".join(f"{a.target}: {a.error}" for a in refused)[:1000]
+            if entry.attempts >= config.delivery.max_attempts:
+                entry.status = NoticeStatus.FAILED.value
+                failed_now.append(entry.id)
+            else:
+                entry.status = NoticeStatus.PENDING.value
+                entry.next_attempt_at = now.add(minutes=config.delivery.next_attempt_after(entry.attempts))
+    return failed_now
 
 
 def missing_contacts(session: Session, campaign: Campaign) -> dict[str, list[str]]:

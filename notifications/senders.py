@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from notifications.redact import redact
+from notifications.redact import redact, remember_secrets
 
 
 class Sender(Protocol):
@@ -26,6 +26,7 @@ class AppriseSender:
     def send(self, url: str, title: str, body: str) -> str | None:
         import apprise
 
+        remember_secrets(url)
         notifier = apprise.Apprise()
         if not notifier.add(url):
             return "invalid Apprise URL"

@@ -50,4 +50,7 @@ class App:
 
 
 def build_app(settings: Settings | None = None) -> App:
+    from notifications import log_redaction
+
+    log_redaction.install()
     return App(settings or load_settings())

@@ -255,15 +255,28 @@ def status_submit(
     typer.echo(f"{unit} · {milestone}: {result['status']} ({timing})")
 
 
-@app.command("outbox")
+outbox_app = typer.Typer(invoke_without_command=True, help="Every notice and its delivery (hộp thư đi).")
+notify_app = typer.Typer(no_args_is_help=True, help="Notification channels (kênh thông báo).")
+app.add_typer(outbox_app, name="outbox")
+app.add_typer(notify_app, name="notify")
+
+
+@outbox_app.callback()
 @command
 def outbox_list(
-    campaign: Annotated[str, typer.Option("--campaign", help="Campaign key.")],
+    ctx: typer.Context,
+    campaign: Annotated[str | None, typer.Option("--campaign", help="Campaign key.")] = None,
     status: Annotated[str | None, typer.Option("--status", help="Only entries in this state.")] = None,
     at: At = None,
     output: Fmt = Format.table,
 ) -> None:
     """Every notice: key, unit, milestone, kind, days, recipients, status, times (hộp thư đi)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if campaign is None:
+        raise InputError(
+            [Problem(rule="required", field="--campaign", vi="cần --campaign KEY", en="--campaign KEY is required")]
+        )
     from service.outbox_view import list_outbox
 
     rows = list_outbox(_app(), campaign, status)
@@ -279,6 +292,45 @@ def outbox_list(
             f"{row['milestone'] or '-':<20} {row['deliver_after']:<25} {' '.join(row['recipients'])}"
         )
     typer.echo(f"{len(rows)} thông báo / notices")
+
+
+@outbox_app.command("retry")
+@command
+def outbox_retry(
+    campaign: Annotated[str, typer.Option("--campaign", help="Campaign key.")],
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Queue the failed notices of a campaign again, with a fresh count of attempts (gửi lại)."""
+    from service.outbox_view import retry_failed
+
+    count = retry_failed(_app(), campaign, clock.now(), _actor())
+    if output == Format.json:
+        _print_json({"campaign": campaign, "requeued": count})
+    else:
+        typer.echo(f"{count} thông báo được gửi lại ở lần quét tới / notices queued again for the next sweep")
+
+
+@notify_app.command("test")
+@command
+def notify_test(
+    unit: Annotated[str, typer.Argument(help="Unit code.")],
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Send a test message to each of a unit's contacts, and say which accepted it (gửi thử)."""
+    from service.outbox_view import test_contacts
+
+    results = test_contacts(_app(), unit, clock.now())
+    if output == Format.json:
+        _print_json(results)
+    else:
+        for row in results:
+            typer.echo(f"{row['target']}: {'ok' if row['ok'] else 'LỖI / FAILED: ' + (row['error'] or '')}")
+        if not results:
+            typer.echo(f"{unit}: chưa có địa chỉ liên hệ / no contacts")
+    if not results or not all(row["ok"] for row in results):
+        raise typer.Exit(1)
 
 
 @app.command("progress")

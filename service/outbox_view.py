@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+import pendulum
+from sqlalchemy import select, update
 from sqlalchemy.orm import aliased
 
-from models.lookup import campaign_by_key
-from models.tables import Milestone, OrgUnit, OutboxEntry
+from models.lookup import campaign_by_key, unit_by_code
+from models.tables import AuditEntry, Milestone, OrgUnit, OutboxEntry
 from service.bootstrap import App
 
 
@@ -43,3 +44,43 @@ def list_outbox(app: App, campaign_key: str, status: str | None) -> list[dict[st
             }
             for entry, code, milestone in session.execute(query).tuples()
         ]
+
+
+def retry_failed(app: App, campaign_key: str, now: pendulum.DateTime, actor: str) -> int:
+    """Failed notices back to pending with a fresh count of attempts; channels that accepted them are not resent."""
+    with app.unit_of_work() as session:
+        campaign = campaign_by_key(session, campaign_key)
+        count = session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.campaign_id == campaign.id, OutboxEntry.status == "failed")
+            .values(status="pending", attempts=0, next_attempt_at=None)
+        ).rowcount
+        session.add(
+            AuditEntry(
+                at=now,
+                actor=actor,
+                action="outbox.retry",
+                campaign_id=campaign.id,
+                entity="campaign",
+                entity_key=campaign_key,
+                details={"requeued": count},
+            )
+        )
+        return int(count or 0)
+
+
+def test_contacts(app: App, unit_code: str, now: pendulum.DateTime) -> list[dict[str, Any]]:
+    from notifications.redact import redact_url
+    from notifications.senders import default_sender
+
+    with app.unit_of_work() as session:
+        unit = unit_by_code(session, unit_code, field="UNIT")
+        contacts, name = list(unit.contacts), unit.name
+    sender = default_sender()
+    title = "[kiemdiem] Thử kênh thông báo / channel test"
+    body = f"Kính gửi {name} ({unit_code}): đây là tin thử lúc {now.in_timezone('Asia/Ho_Chi_Minh'):%H:%M %d/%m/%Y}."
+    results = []
+    for url in contacts:
+        error = sender.send(url, title, body)
+        results.append({"target": redact_url(url), "ok": error is None, "error": error})
+    return results

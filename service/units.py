@@ -18,6 +18,9 @@ from service.tree_files import read_tree_file
 def apprise_url_ok(url: str) -> bool:
     import apprise
 
+    from notifications.redact import remember_secrets
+
+    remember_secrets(url)
     return apprise.Apprise.instantiate(url) is not None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -63,6 +64,28 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         admin.dispose()
 
 
+# Secrets planted in the URLs the tests use; test_zz_no_secrets greps everything captured below for them.
+SECRETS = ("S3cretPass", "Hunter2Secret", "MatKhau123", "TokenBiMat987")
+CAPTURED: list[str] = []
+
+
+class _Everything(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        CAPTURED.append(self.format(record))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _capture_every_log_line() -> Iterator[None]:
+    handler = _Everything(level=logging.DEBUG)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    previous = root.level
+    root.setLevel(logging.DEBUG)
+    yield
+    root.removeHandler(handler)
+    root.setLevel(previous)
+
+
 @pytest.fixture(autouse=True)
 def _system_clock_after_each_test() -> Iterator[None]:
     yield
@@ -91,6 +114,7 @@ def kiemdiem(env: dict[str, str]) -> Any:
 
     def run(*args: str) -> Ran:
         result = CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
+        CAPTURED.extend((result.stdout, result.stderr))
         return Ran(result.exit_code, result.stdout, result.stderr)
 
     return run

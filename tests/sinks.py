@@ -16,6 +16,7 @@ class HttpSink:
     url: str
     received: list[dict[str, Any]] = field(default_factory=list)
     status: int = 200
+    on_receive: Any = None  # called after a request is recorded, before the response (crash tests)
 
 
 @contextmanager
@@ -26,6 +27,8 @@ def http_sink() -> Iterator[HttpSink]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             sink.received.append({"path": self.path, "body": json.loads(body or b"{}")})
+            if sink.on_receive is not None:
+                sink.on_receive()
             self.send_response(sink.status)
             self.end_headers()
 

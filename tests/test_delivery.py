@@ -1,0 +1,180 @@
+"""Delivery that is never lost or doubled: digests, retries to a final failure, crashes at each step."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pendulum
+import pytest
+from sqlalchemy import select
+
+from models.tables import DeliveryAttempt, OutboxEntry
+from notifications.senders import AppriseSender, CaptureSender
+from service.bootstrap import build_app
+from service.settings import Settings
+from service.sweeps import deliver, sweep
+from tests.conftest import ROOT, write
+from tests.sinks import http_sink
+
+TZ = "Asia/Ho_Chi_Minh"
+
+
+def config(hook: str, admin: str = "") -> str:
+    return f"""
+key: d-2026
+title: "Kiểm điểm năm 2026"
+year: 2026
+plan_number: 45-KH/HU
+root: HU-A
+launch: 2026-11-23
+milestones:
+  - key: grassroots_review
+    title: "Hoàn thành kiểm điểm cấp cơ sở"
+    levels: [branch, grassroots]
+    deadline: 2026-12-10
+delivery: {{max_attempts: 3, backoff_minutes: 10, backoff_cap_minutes: 60}}
+admin_contacts: [{admin or f"json://{hook}/admin"}]
+"""
+
+
+def tree(hook: str, branches: int) -> str:
+    lines = [
+        "code,parent,name,level,members,contacts",
+        f"HU-A,,Huyện ủy A,district,0,json://{hook}/HU-A",
+        f"CS-1,HU-A,Đảng bộ xã Một,grassroots,0,json://{hook}/CS-1",
+    ]
+    lines += [f"CS-1-B{i:02d},CS-1,Chi bộ {i},branch,10,json://{hook}/B{i:02d}" for i in range(branches)]
+    return "\n".join(lines) + "\n"
+
+
+def at(day: int, hour: int = 7, minute: int = 30) -> pendulum.DateTime:
+    return pendulum.datetime(2026, 12, day, hour, minute, tz=TZ)
+
+
+def setup(kiemdiem, tmp_path: Path, hook: str, branches: int = 3) -> None:
+    assert kiemdiem("units", "import", write(tmp_path / "t.csv", tree(hook, branches))).exit_code == 0
+    ran = kiemdiem("campaign", "launch", write(tmp_path / "c.yaml", config(hook)), "--at", "2026-11-23T08:00:00+07:00")
+    assert ran.exit_code == 0, ran.stderr
+
+
+def entries(app) -> list[OutboxEntry]:
+    with app.unit_of_work() as session:
+        return list(session.scalars(select(OutboxEntry).order_by(OutboxEntry.id)))
+
+
+def test_forty_overdue_children_give_the_parent_one_escalation_digest(kiemdiem, env, tmp_path: Path) -> None:
+    setup(kiemdiem, tmp_path, "127.0.0.1:9", branches=40)
+    app = build_app(Settings(database_url=env["KIEMDIEM_DATABASE_URL"]))
+    sink = CaptureSender()
+    for day in range(3, 13):  # every morning; nobody reports
+        sweep(app, "d-2026", at(day), sink)
+    to_parent = [
+        (title, body) for url, title, body in sink.messages if url.endswith("/CS-1") and "Báo cáo cấp trên" in title
+    ]
+    assert len(to_parent) == 1
+    title, body = to_parent[0]
+    assert "40 thông báo" in title
+    assert all(f"Chi bộ {i} (CS-1-B{i:02d})" in body for i in range(40))
+    escalations = [e for e in entries(app) if e.kind == "escalation"]
+    assert len(escalations) == 41 and all(e.status == "sent" for e in escalations)  # 40 branches + CS-1 itself
+
+
+def test_a_refusing_channel_is_retried_with_back_off_then_failed_and_the_admin_told_once(
+    kiemdiem, env, tmp_path: Path
+) -> None:
+    with http_sink() as hook, http_sink() as broken:
+        broken.status = 500  # a real server that answers HTTP 500 to branch B01's webhook
+        text = tree(hook.url, 3).replace(f"json://{hook.url}/B01", f"json://{broken.url}/B01")
+        assert kiemdiem("units", "import", write(tmp_path / "t.csv", text)).exit_code == 0
+        kiemdiem(
+            "campaign", "launch", write(tmp_path / "c.yaml", config(hook.url)), "--at", "2026-11-23T08:00:00+07:00"
+        )
+        app = build_app(Settings(database_url=env["KIEMDIEM_DATABASE_URL"]))
+        sender = AppriseSender()
+        first = sweep(app, "d-2026", at(3), sender)["campaigns"]["d-2026"]["delivered"]
+        # plan + reminder travel as one digest per channel; B01's is refused and waits for a retry
+        assert first == {"messages": 4, "messages_failed": 1, "sent": 7, "retry": 2}
+        b01 = [e for e in entries(app) if e.key.startswith("d-2026|CS-1-B01|")]
+        assert {e.status for e in b01} == {"pending"} and {e.next_attempt_at for e in b01} == {at(3).add(minutes=10)}
+        assert deliver(app, "d-2026", at(3, 7, 39), sender) == {}  # not before the back-off ends
+        assert deliver(app, "d-2026", at(3, 7, 40), sender) == {"messages_failed": 1, "retry": 2}
+        assert {e.next_attempt_at for e in entries(app) if e.id in {x.id for x in b01}} == {
+            at(3, 7, 40).add(minutes=20)
+        }
+        assert deliver(app, "d-2026", at(3, 8, 0), sender) == {"messages_failed": 1, "failed": 2}
+        final = [e for e in entries(app) if e.id in {x.id for x in b01}]
+        assert all(e.status == "failed" and e.attempts == 3 and "500" in e.last_error for e in final)
+        assert len(broken.received) == 3  # three tries of one digest message
+        admin = [r for r in hook.received if r["path"] == "/admin"]
+        assert len(admin) == 1 and "CS-1-B01" in admin[0]["body"]["message"]
+        assert deliver(app, "d-2026", at(4), sender) == {}
+        assert len([r for r in hook.received if r["path"] == "/admin"]) == 1  # told once
+        # every other channel got its message exactly once
+        assert Counter(r["path"] for r in hook.received if r["path"] != "/admin") == {
+            "/HU-A": 1,
+            "/CS-1": 1,
+            "/B00": 1,
+            "/B02": 1,
+        }
+
+
+def test_outbox_retry_requeues_failed_notices(kiemdiem, env, tmp_path: Path) -> None:
+    setup(kiemdiem, tmp_path, "127.0.0.1:9")
+    app = build_app(Settings(database_url=env["KIEMDIEM_DATABASE_URL"]))
+    sink = CaptureSender(refuse={"json://127.0.0.1:9/B00"})
+    for hour, minute in ((7, 30), (7, 40), (8, 0)):  # first try, then after 10 and 20 minutes of back-off
+        deliver(app, "d-2026", at(1, hour, minute), sink)
+    failed = [e for e in entries(app) if e.status == "failed"]
+    assert len(failed) == 1
+    ran = kiemdiem("outbox", "retry", "--campaign", "d-2026", "--at", "2026-12-01T09:00:00+07:00")
+    assert ran.exit_code == 0 and "1" in ran.stdout
+    sink.refuse.clear()
+    assert deliver(app, "d-2026", at(1, 9), sink)["sent"] == 1
+    assert [e.status for e in entries(app)].count("failed") == 0
+
+
+CRASH = """
+import sys, pendulum
+from notifications.senders import AppriseSender
+from service.bootstrap import build_app
+from service.sweeps import deliver
+deliver(build_app(), "d-2026", pendulum.parse(sys.argv[1]), AppriseSender())
+"""
+
+
+@pytest.mark.parametrize("point", ["crash-before-send", "crash-after-send", "killed-by-the-receiver"])
+def test_a_crash_at_each_step_neither_doubles_nor_loses(kiemdiem, env, tmp_path: Path, point: str) -> None:
+    with http_sink() as hook:
+        setup(kiemdiem, tmp_path, hook.url, branches=1)
+        child_env = {**os.environ, **env}
+        if point == "killed-by-the-receiver":
+            # the receiver kills the deliverer as soon as the first message arrives, before it can record it
+            hook.on_receive = lambda: os.killpg(process.pid, signal.SIGKILL)
+        else:
+            child_env["KIEMDIEM_FAULT_INJECTION"] = point
+        process = subprocess.Popen(
+            [sys.executable, "-c", CRASH, "2026-12-01T07:30:00+07:00"], cwd=ROOT, env=child_env, start_new_session=True
+        )
+        assert process.wait(timeout=120) != 0  # it did crash
+        hook.on_receive = None
+        arrived_before_restart = len(hook.received)
+        app = build_app(Settings(database_url=env["KIEMDIEM_DATABASE_URL"]))
+        # restart after the lease: the stale claim is resolved, then delivery goes on
+        result = deliver(app, "d-2026", at(1, 7, 45), AppriseSender())
+        paths = Counter(r["path"] for r in hook.received)
+    assert all(count == 1 for count in paths.values()), paths  # nobody received anything twice
+    with app.unit_of_work() as session:
+        attempts = Counter(a.status for a in session.scalars(select(DeliveryAttempt)))
+    assert Counter(e.status for e in entries(app)) == {"sent": 3}
+    assert result["recovered"] == 3 and attempts["uncertain"] == 1
+    if point == "crash-before-send":
+        # recorded as being sent, then stopped: it may have left, so it is not sent again (at most once)
+        assert arrived_before_restart == 0 and set(paths) == {"/CS-1", "/B00"}
+    else:
+        # it arrived, then the deliverer died before recording it: still exactly once
+        assert arrived_before_restart == 1 and set(paths) == {"/HU-A", "/CS-1", "/B00"}
