@@ -32,9 +32,9 @@ from models.tables import (
     OrgUnit,
     OutboxEntry,
 )
-from notifications.messages import NoticeContext, render, render_digest
+from notifications.messages import NoticeContext, render, render_digest, render_sms
 from notifications.redact import redact_url
-from notifications.senders import fingerprint
+from notifications.senders import fingerprint, is_sms
 
 WORKING_GROUP = "working_group:"
 LEASE = dt.timedelta(minutes=10)
@@ -142,7 +142,9 @@ def claim(session: Session, campaign: Campaign, now: pendulum.DateTime, limit: i
     return ids
 
 
-def plan_messages(session: Session, campaign: Campaign, entry_ids: list[int]) -> tuple[list[Message], set[int]]:
+def plan_messages(
+    session: Session, campaign: Campaign, entry_ids: list[int], public_url: str | None = None
+) -> tuple[list[Message], set[int]]:
     """One message per channel for the claimed entries (a digest where a channel has several), leaving out the
     channels that already have each entry; also returns the entries that have no channel at all."""
     config = CampaignConfig.model_validate(campaign.config)
@@ -157,7 +159,7 @@ def plan_messages(session: Session, campaign: Campaign, entry_ids: list[int]) ->
     }
     by_code = {u.code: u for u in units.values()}
     done = _done_channels(session, entry_ids)
-    contexts = _contexts(session, campaign, config, entries, units)
+    contexts = _contexts(session, campaign, config, entries, units, public_url)
     per_url: dict[str, list[OutboxEntry]] = defaultdict(list)
     unreachable: set[int] = set()
     for entry in entries:
@@ -174,7 +176,10 @@ def plan_messages(session: Session, campaign: Campaign, entry_ids: list[int]) ->
                 per_url[url].append(entry)
     messages = []
     for url, mine in per_url.items():
-        if len(mine) == 1:
+        if is_sms(url):
+            texts = [render_sms(contexts[e.id]) for e in mine]
+            title, body = "", texts[0] if len(texts) == 1 else f"{len(texts)} tb: " + " | ".join(texts)
+        elif len(mine) == 1:
             title, body = render(contexts[mine[0].id])
         else:
             title, body = render_digest([contexts[e.id] for e in mine], campaign.plan_number)
@@ -194,7 +199,12 @@ def _done_channels(session: Session, entry_ids: list[int]) -> dict[int, set[str]
 
 
 def _contexts(
-    session: Session, campaign: Campaign, config: CampaignConfig, entries: list[OutboxEntry], units: dict[int, OrgUnit]
+    session: Session,
+    campaign: Campaign,
+    config: CampaignConfig,
+    entries: list[OutboxEntry],
+    units: dict[int, OrgUnit],
+    public_url: str | None,
 ) -> dict[int, NoticeContext]:
     milestones = {m.id: m for m in session.scalars(select(Milestone).where(Milestone.campaign_id == campaign.id))}
     due = dict(
@@ -228,6 +238,7 @@ def _contexts(
             deadline=deadline,
             missing_children=tuple(entry.details.get("missing_children", [])),
             replaces=tuple(entry.details.get("replaces", [])),
+            link=f"{public_url.rstrip('/')}/campaigns/{campaign.key}/units/{unit.code}" if public_url else None,
         )
     return found
 

@@ -66,7 +66,8 @@ def remember_secrets(url: str) -> None:
     authority, _, tail = rest.partition("/")
     userinfo, at, _host = authority.rpartition("@")
     pieces = set(userinfo.split(":")[1:]) if at else set()  # passwords; user names are not secrets
-    if scheme.lower() not in _HOST_SCHEMES:
+    if scheme.lower() not in _HOST_SCHEMES:  # here even the "user" part is a token (zalo://TOKEN@user)
+        pieces.update(userinfo.split(":"))
         pieces.update([authority, *authority.split(":"), *tail.split("?")[0].split("/")])
         pieces.update(part for segment in tail.split("/") for part in segment.split(":"))
     pieces.update(_QUERY_SECRETS.findall(rest))

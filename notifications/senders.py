@@ -15,6 +15,35 @@ class Sender(Protocol):
         """Deliver one message to one Apprise URL; None when delivered, else the (redacted) reason it was not."""
 
 
+# Apprise's SMS gateways: they get the short unaccented text (notifications.messages.render_sms), not Markdown.
+SMS_SCHEMES = frozenset(
+    {
+        "sns",
+        "twilio",
+        "nexmo",
+        "vonage",
+        "clicksend",
+        "d7sms",
+        "bulksms",
+        "msg91",
+        "smseagle",
+        "sinch",
+        "kavenegar",
+        "plivo",
+        "seven",
+        "smsmgr",
+        "httpsms",
+        "bulkvs",
+        "esms",
+        "voipms",
+    }
+)
+
+
+def is_sms(url: str) -> bool:
+    return url.split("://", 1)[0].lower() in SMS_SCHEMES
+
+
 def fingerprint(url: str) -> str:
     """A stable name for a contact URL that reveals nothing of it, for delivery records."""
     return hashlib.sha256(url.encode()).hexdigest()[:16]
@@ -26,12 +55,15 @@ class AppriseSender:
     def send(self, url: str, title: str, body: str) -> str | None:
         import apprise
 
+        import notifications.zalo  # noqa: F401  (registers zalo://)
+
         remember_secrets(url)
         notifier = apprise.Apprise()
         if not notifier.add(url):
             return "invalid Apprise URL"
+        body_format = apprise.NotifyFormat.TEXT if is_sms(url) else apprise.NotifyFormat.MARKDOWN
         with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
-            delivered = notifier.notify(title=title, body=body)
+            delivered = notifier.notify(title=title, body=body, body_format=body_format)
         if delivered:
             return None
         lines = [line for line in captured.getvalue().splitlines() if line.strip()]

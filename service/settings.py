@@ -16,6 +16,8 @@ class Settings(BaseSettings):
 
     home: Path = Field(default_factory=lambda: Path.home() / ".kiemdiem")
     database_url: str | None = None
+    # Where people open kiemdiem's pages; notices link to the unit's page there when it is set.
+    public_url: str | None = None
     # The configured levels, top to bottom; extra levels are added by listing the whole set.
     levels: Annotated[tuple[str, ...], NoDecode] = BUILT_IN_LEVELS
 

@@ -58,7 +58,9 @@ def deliver(app: App, key: str, now: pendulum.DateTime, sender: Sender, chunk: i
         if not claimed:
             return +counts
         with app.unit_of_work() as session:
-            messages, unreachable = outbox.plan_messages(session, campaign_by_key(session, key), claimed)
+            messages, unreachable = outbox.plan_messages(
+                session, campaign_by_key(session, key), claimed, app.settings.public_url
+            )
         for message in messages:
             with app.unit_of_work() as session:
                 outbox.start_attempts(session, message, now)

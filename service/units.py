@@ -18,6 +18,7 @@ from service.tree_files import read_tree_file
 def apprise_url_ok(url: str) -> bool:
     import apprise
 
+    import notifications.zalo  # noqa: F401  (registers zalo://)
     from notifications.redact import remember_secrets
 
     remember_secrets(url)
