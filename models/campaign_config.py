@@ -94,6 +94,9 @@ class CampaignConfig(BaseModel):
     delivery: DeliveryPolicy = Field(default_factory=DeliveryPolicy)
     # Who hears about notices that could not be delivered (the organizing board, ban tổ chức): Apprise URLs.
     admin_contacts: list[str] = Field(default_factory=list)
+    # Which contact tags receive which notice kinds, e.g. {escalation: [secretary]}; a kind not listed goes to
+    # every contact, and untagged contacts receive everything.
+    routing: dict[str, list[str]] = Field(default_factory=dict)
 
     def milestone(self, key: str) -> MilestoneConfig:
         return next(m for m in self.milestones if m.key == key)

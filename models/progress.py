@@ -10,7 +10,7 @@ from typing import Any
 
 import pendulum
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, Integer, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from models.errors import fail
@@ -52,6 +52,8 @@ class Progress(BaseModel):
     root: str
     levels: list[LevelProgress]
     results: dict[str, SubjectResults]
+    # Units that no notice can reach, per level: reported, never silently skipped.
+    no_contact: dict[str, int] = {}
 
 
 def pct(part: int, whole: int) -> float:
@@ -74,6 +76,7 @@ def progress(
         root=root.code,
         levels=_levels(session, campaign, root, now, levels),
         results=_results(session, campaign, root),
+        no_contact=_no_contact(session, root),
     )
 
 
@@ -165,3 +168,15 @@ def _results(session: Session, campaign: Campaign, root: OrgUnit) -> dict[str, S
             good_or_above_pct=pct(excellent + good, evaluated),
         )
     return found
+
+
+def _no_contact(session: Session, root: OrgUnit) -> dict[str, int]:
+    query = (
+        select(OrgUnit.level, func.count())
+        .where(
+            OrgUnit.path.startswith(root.path, autoescape=True),
+            func.json_array_length(OrgUnit.contacts, type_=Integer) == 0,
+        )
+        .group_by(OrgUnit.level)
+    )
+    return {level: count for level, count in session.execute(query).tuples()}

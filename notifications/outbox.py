@@ -32,6 +32,7 @@ from models.tables import (
     OrgUnit,
     OutboxEntry,
 )
+from notifications.contacts import urls_for
 from notifications.messages import NoticeContext, render, render_digest, render_sms
 from notifications.redact import redact_url
 from notifications.senders import fingerprint, is_sms
@@ -168,7 +169,7 @@ def plan_messages(
             if recipient.startswith(WORKING_GROUP):
                 urls.extend(groups.get(recipient.removeprefix(WORKING_GROUP), []))
             elif recipient in by_code:
-                urls.extend(by_code[recipient].contacts)
+                urls.extend(urls_for(by_code[recipient].contacts, entry.kind, config.routing))
         if not urls:
             unreachable.add(entry.id)
         for url in dict.fromkeys(urls):

@@ -80,7 +80,10 @@ def test_contacts(app: App, unit_code: str, now: pendulum.DateTime) -> list[dict
     title = "[kiemdiem] Thử kênh thông báo / channel test"
     body = f"Kính gửi {name} ({unit_code}): đây là tin thử lúc {now.in_timezone('Asia/Ho_Chi_Minh'):%H:%M %d/%m/%Y}."
     results = []
-    for url in contacts:
+    from notifications.contacts import split_contact
+
+    for contact in contacts:
+        _tags, url = split_contact(contact)
         error = sender.send(url, title, body)
         results.append({"target": redact_url(url), "ok": error is None, "error": error})
     return results

@@ -31,4 +31,7 @@ def progress_lines(report: Progress) -> list[str]:
             f"{subject}: {vn_int(result.evaluated)}/{vn_int(result.total)} evaluated, "
             f"{result.good_or_above_pct:.1f}% good or above"
         )
+    if report.no_contact:
+        missing = ", ".join(f"{level} {vn_int(n)}" for level, n in report.no_contact.items())
+        lines.append(f"Đơn vị chưa có địa chỉ liên hệ / units with no contact: {missing}")
     return lines

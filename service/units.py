@@ -19,8 +19,10 @@ def apprise_url_ok(url: str) -> bool:
     import apprise
 
     import notifications.zalo  # noqa: F401  (registers zalo://)
+    from notifications.contacts import split_contact
     from notifications.redact import remember_secrets
 
+    _tags, url = split_contact(url)
     remember_secrets(url)
     return apprise.Apprise.instantiate(url) is not None
 
