@@ -50,7 +50,17 @@ def fingerprint(url: str) -> str:
 
 
 class AppriseSender:
-    """Every channel (email, webhooks, Telegram, Slack, SMS gateways, …) through Apprise."""
+    """Every channel (email, webhooks, Telegram, Slack, SMS gateways, Zalo, …) through Apprise, paced by the
+    per-channel rate limits of KIEMDIEM_RATE_LIMITS (`mailtos=5,json=50`: messages a second per URL scheme)."""
+
+    def __init__(self, limits: dict[str, float] | None = None) -> None:
+        import os
+
+        from notifications.rate_limits import RateLimiter, parse_limits
+
+        self.limiter = RateLimiter(
+            limits if limits is not None else parse_limits(os.environ.get("KIEMDIEM_RATE_LIMITS"))
+        )
 
     def send(self, url: str, title: str, body: str) -> str | None:
         import apprise
@@ -58,6 +68,7 @@ class AppriseSender:
         import notifications.zalo  # noqa: F401  (registers zalo://)
 
         remember_secrets(url)
+        self.limiter.wait(url)
         notifier = apprise.Apprise()
         if not notifier.add(url):
             return "invalid Apprise URL"
