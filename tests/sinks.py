@@ -50,6 +50,7 @@ def http_sink() -> Iterator[HttpSink]:
 class SmtpSink:
     port: int
     messages: list[Any] = field(default_factory=list)
+    reply: str = "250 OK"  # "550 …" makes the server refuse every recipient (RCPT TO), as a closed mailbox does
 
 
 @contextmanager
@@ -66,6 +67,12 @@ def smtp_sink() -> Iterator[SmtpSink]:
     sink = SmtpSink(port=port)
 
     class Handler:
+        async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+            if not sink.reply.startswith("250"):
+                return sink.reply
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             sink.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
             return "250 OK"

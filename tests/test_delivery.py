@@ -178,3 +178,39 @@ def test_a_crash_at_each_step_neither_doubles_nor_loses(kiemdiem, env, tmp_path:
     else:
         # it arrived, then the deliverer died before recording it: still exactly once
         assert arrived_before_restart == 1 and set(paths) == {"/HU-A", "/CS-1", "/B00"}
+
+
+@pytest.mark.parametrize("refusal", ["smtp-550", "connection-refused"])
+def test_other_refusals_are_retried_then_failed_while_the_rest_is_delivered(
+    kiemdiem, env, tmp_path: Path, refusal: str
+) -> None:
+    import socket
+
+    from tests.sinks import smtp_sink
+
+    with http_sink() as hook, smtp_sink() as smtp:
+        if refusal == "smtp-550":
+            smtp.reply = "550 5.7.1 mailbox unavailable"
+            bad = f"mailto://127.0.0.1:{smtp.port}?from=kd@example.vn&to=b01@example.vn&secure=no"
+        else:
+            with socket.socket() as probe:  # a port nobody listens on
+                probe.bind(("127.0.0.1", 0))
+                bad = f"json://127.0.0.1:{probe.getsockname()[1]}/B01"
+        text = tree(hook.url, 3).replace(f"json://{hook.url}/B01", bad)
+        assert kiemdiem("units", "import", write(tmp_path / "t.csv", text)).exit_code == 0
+        kiemdiem(
+            "campaign", "launch", write(tmp_path / "c.yaml", config(hook.url)), "--at", "2026-11-23T08:00:00+07:00"
+        )
+        app = build_app(Settings(database_url=env["KIEMDIEM_DATABASE_URL"]))
+        for hour, minute in ((7, 30), (7, 40), (8, 0)):
+            deliver(app, "d-2026", at(1, hour, minute), AppriseSender())
+        states = {e.key.split("|")[1]: (e.status, e.attempts) for e in entries(app)}
+        assert states["CS-1-B01"] == ("failed", 3)
+        assert {code: s for code, (s, _) in states.items() if code != "CS-1-B01"} == {
+            "HU-A": "sent",
+            "CS-1": "sent",
+            "CS-1-B00": "sent",
+            "CS-1-B02": "sent",
+        }
+        assert Counter(r["path"] for r in hook.received) == {"/HU-A": 1, "/CS-1": 1, "/B00": 1, "/B02": 1, "/admin": 1}
+        assert smtp.messages == []
