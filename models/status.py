@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pendulum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.errors import fail
 from models.lookup import campaign_by_key, unit_by_code
+from models.reports import ReportIn
 from models.tables import (
     CLOSED_STATUSES,
     Assignment,
@@ -17,6 +16,7 @@ from models.tables import (
     AuditEntry,
     Milestone,
     Report,
+    ReportLine,
 )
 
 
@@ -47,7 +47,7 @@ def find_assignment(session: Session, campaign_key: str, unit_code: str, milesto
 
 
 def submit(
-    session: Session, assignment: Assignment, now: pendulum.DateTime, actor: str, report: dict[str, Any] | None
+    session: Session, assignment: Assignment, now: pendulum.DateTime, actor: str, report: ReportIn | None
 ) -> Assignment:
     """Record completion at `now`: on time when `now` is before the end of the local deadline day."""
     if assignment.status in CLOSED_STATUSES:
@@ -63,8 +63,7 @@ def submit(
     assignment.on_time = now < assignment.due_before
     assignment.updated_at = now
     if report is not None:
-        version = 1 + len(list(session.scalars(select(Report.id).where(Report.assignment_id == assignment.id))))
-        session.add(Report(assignment_id=assignment.id, version=version, submitted_at=now, payload=report))
+        store_report(session, assignment, report, now)
     session.add(
         AuditEntry(
             at=now,
@@ -80,3 +79,34 @@ def submit(
     )
     session.flush()
     return assignment
+
+
+def store_report(session: Session, assignment: Assignment, report: ReportIn, now: pendulum.DateTime) -> Report:
+    """A new current version of the assignment's report; earlier versions stay, no longer current."""
+    previous = list(session.scalars(select(Report).where(Report.assignment_id == assignment.id)))
+    for old in previous:
+        old.current = False
+    row = Report(
+        assignment_id=assignment.id,
+        version=len(previous) + 1,
+        submitted_at=now,
+        current=True,
+        payload=report.model_dump(mode="json"),
+    )
+    session.add(row)
+    session.flush()
+    for subject, counts in report.subjects.items():
+        session.add(
+            ReportLine(
+                report_id=row.id,
+                subject=subject,
+                total=counts.total,
+                evaluated=counts.evaluated,
+                excellent=counts.excellent,
+                good=counts.good,
+                completed=counts.completed,
+                not_completed=counts.not_completed,
+                not_evaluated=counts.not_evaluated.model_dump(),
+            )
+        )
+    return row

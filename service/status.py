@@ -9,6 +9,7 @@ from typing import Any
 import pendulum
 
 from models.errors import fail
+from models.reports import parse_report
 from models.status import find_assignment, submit
 from service.bootstrap import App
 
@@ -38,7 +39,7 @@ def read_report(path: Path) -> dict[str, Any]:
 def submit_status(
     app: App, campaign: str, unit: str, milestone: str, now: pendulum.DateTime, actor: str, report: Path | None
 ) -> dict[str, Any]:
-    payload = read_report(report) if report else None
+    payload = parse_report(read_report(report)) if report else None
     with app.unit_of_work() as session:
         assignment = submit(session, find_assignment(session, campaign, unit, milestone), now, actor, payload)
         return {

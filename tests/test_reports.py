@@ -1,0 +1,157 @@
+"""Reports: every rule of SPEC §5 with its numbers in the message; the seed district's figures reproduced."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import EXAMPLES, ROOT, write
+
+AT = "2026-12-05T10:00:00+07:00"
+GOOD = {
+    "total": 40,
+    "evaluated": 36,
+    "excellent": 5,
+    "good": 25,
+    "completed": 5,
+    "not_completed": 1,
+    "not_evaluated": {"exempt": 3, "new": 1},
+}
+
+
+@pytest.fixture
+def launched(kiemdiem) -> None:
+    assert kiemdiem("units", "import", EXAMPLES / "district.csv").exit_code == 0
+    assert (
+        kiemdiem(
+            "campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", "2026-11-23T08:00:00+07:00"
+        ).exit_code
+        == 0
+    )
+
+
+def submit(kiemdiem, tmp_path: Path, unit: str, report: dict[str, Any], *extra: str):  # type: ignore[no-untyped-def]
+    path = write(tmp_path / f"{unit}.yaml", yaml.safe_dump(report, allow_unicode=True))
+    return kiemdiem(
+        "status",
+        "submit",
+        "--campaign",
+        "cuchi-2026",
+        "--unit",
+        unit,
+        "--milestone",
+        "grassroots_review",
+        "--report",
+        path,
+        "--at",
+        AT,
+        *extra,
+    )
+
+
+BAD = [
+    pytest.param(
+        {**GOOD, "completed": 7},
+        "subjects.member.evaluated",
+        "levels_sum",
+        ["5 + tốt 25 + hoàn thành 7 + không hoàn thành 1 = 38", "not the 36 evaluated"],
+        id="levels-sum",
+    ),
+    pytest.param(
+        {**GOOD, "total": 30},
+        "subjects.member.evaluated",
+        "evaluated_over_total",
+        ["36", "30"],
+        id="evaluated-over-total",
+    ),
+    pytest.param(
+        {**GOOD, "total": 45},
+        "subjects.member.not_evaluated",
+        "total_sum",
+        ["36 evaluated + 4 not evaluated = 40, not the total 45"],
+        id="total-sum",
+    ),
+    pytest.param(
+        {**GOOD, "good": 20, "completed": 10, "excellent": 5},
+        "subjects.member.excellent",
+        "excellent_quota",
+        ["5 excellent is 25.0% of 20 good", "at most 4"],
+        id="quota-20",
+    ),
+    pytest.param(
+        {**GOOD, "excellent": -1, "completed": 11},
+        "subjects.member.excellent",
+        "greater_than_equal",
+        ["-1"],
+        id="negative",
+    ),
+]
+
+
+@pytest.mark.parametrize(("counts", "field", "rule", "numbers"), BAD)
+def test_each_rule_names_the_numbers_and_nothing_changes(
+    kiemdiem, launched, snapshot, tmp_path: Path, counts: dict[str, Any], field: str, rule: str, numbers: list[str]
+) -> None:
+    before = snapshot()
+    ran = submit(kiemdiem, tmp_path, "CB-HOINONGDAN", {"subjects": {"member": counts}})
+    assert ran.exit_code == 2, ran.stdout
+    assert f"field {field} [{rule}]" in ran.stderr and f"cột/trường {field} [{rule}]" in ran.stderr
+    assert all(number in ran.stderr for number in numbers), ran.stderr
+    assert snapshot() == before
+
+
+def test_the_deciding_level_may_allow_25_percent_with_a_reason(kiemdiem, launched, tmp_path: Path) -> None:
+    counts = {**GOOD, "good": 20, "completed": 10, "excellent": 5}  # 25% of good
+    with_reason = {"subjects": {"member": counts}, "quota_override": {"reason": "Đơn vị tiêu biểu xuất sắc"}}
+    assert submit(kiemdiem, tmp_path, "CB-HOINONGDAN", with_reason).exit_code == 0
+    over = {**GOOD, "good": 20, "completed": 9, "excellent": 6}  # 30%: over even the override
+    ran = submit(kiemdiem, tmp_path, "CB-TOAANNHANDAN", {**with_reason, "subjects": {"member": over}})
+    assert ran.exit_code == 2 and "over the 25% quota" in ran.stderr
+
+
+def test_unknown_subject_or_field_is_refused(kiemdiem, launched, tmp_path: Path) -> None:
+    ran = submit(kiemdiem, tmp_path, "CB-HOINONGDAN", {"subjects": {"members": GOOD}})
+    assert ran.exit_code == 2 and "subjects.members" in ran.stderr
+
+
+def test_the_seed_district_figures(kiemdiem, launched, tmp_path: Path) -> None:
+    """Cu Chi 2020: 8,467 of 9,899 members evaluated; 50/50 grassroots organizations evaluated, 94% good or above."""
+    tree = json.loads(kiemdiem("units", "tree", "--format", "json").stdout)[0]
+    grassroots = [c for c in tree["children"] if c["level"] == "grassroots"]
+    not_evaluated = 9_899 - 8_467
+    remaining = not_evaluated
+    for index, unit in enumerate(grassroots):
+        total = unit["subtree_members"]
+        skipped = remaining if index == len(grassroots) - 1 else min(remaining, total * not_evaluated // 9_899)
+        remaining -= skipped
+        evaluated = total - skipped
+        excellent, good = evaluated // 10, evaluated * 82 // 100
+        rest = evaluated - excellent - good
+        org_good = 1 if index >= 3 else 0  # 47 of 50 organizations good or above
+        report = {
+            "subjects": {
+                "member": {
+                    "total": total,
+                    "evaluated": evaluated,
+                    "excellent": excellent,
+                    "good": good,
+                    "completed": rest - rest // 10,
+                    "not_completed": rest // 10,
+                    "not_evaluated": {"exempt": skipped},
+                },
+                "organization": {"total": 1, "evaluated": 1, "good": org_good, "completed": 1 - org_good},
+            }
+        }
+        assert submit(kiemdiem, tmp_path, unit["code"], report).exit_code == 0
+    progress = json.loads(kiemdiem("progress", "--campaign", "cuchi-2026", "--format", "json", "--at", AT).stdout)
+    members, organizations = progress["results"]["member"], progress["results"]["organization"]
+    assert (members["evaluated"], members["total"]) == (8_467, 9_899)
+    assert members["good_or_above_pct"] > 90.0
+    assert (organizations["evaluated"], organizations["total"]) == (50, 50)
+    assert organizations["good_or_above_pct"] == 94.0
+    level = next(r for r in progress["levels"] if (r["milestone"], r["level"]) == ("grassroots_review", "grassroots"))
+    assert (level["units"], level["submitted"], level["on_time"], level["completion_pct"]) == (50, 50, 50, 100.0)
