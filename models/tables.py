@@ -33,6 +33,7 @@ class NoticeKind(enum.StrEnum):
     OVERDUE = "overdue"
     ESCALATION = "escalation"
     CATCH_UP = "catch_up"
+    RETURNED = "returned"  # the level above sent the unit's submission back for correction
 
 
 class NoticeStatus(enum.StrEnum):

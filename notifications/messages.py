@@ -39,6 +39,7 @@ class NoticeContext:
     missing_children: tuple[str, ...] = ()
     replaces: tuple[str, ...] = ()
     link: str | None = None
+    reason: str = ""
 
     def variables(self) -> dict[str, Any]:
         return {
@@ -55,6 +56,7 @@ class NoticeContext:
             "missing": list(self.missing_children),
             "replaces": len(self.replaces),
             "link": self.link,
+            "reason": self.reason,
         }
 
 

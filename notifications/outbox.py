@@ -239,6 +239,7 @@ def _contexts(
             deadline=deadline,
             missing_children=tuple(entry.details.get("missing_children", [])),
             replaces=tuple(entry.details.get("replaces", [])),
+            reason=str(entry.details.get("reason", "")),
             link=f"{public_url.rstrip('/')}/campaigns/{campaign.key}/units/{unit.code}" if public_url else None,
         )
     return found

@@ -333,6 +333,74 @@ def notify_test(
         raise typer.Exit(1)
 
 
+def _date(text: str | None, field: str) -> Any:
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            [
+                Problem(
+                    rule="invalid_date",
+                    field=field,
+                    vi=f"«{text}» không phải ngày YYYY-MM-DD",
+                    en=f"'{text}' is not a date YYYY-MM-DD",
+                )
+            ]
+        ) from None
+
+
+@status_app.command("set")
+@command
+def status_set(
+    campaign: Annotated[str, typer.Option("--campaign", help="Campaign key.")],
+    unit: Annotated[str, typer.Option("--unit", help="Unit code.")],
+    milestone: Annotated[str, typer.Option("--milestone", help="Milestone key.")],
+    state: Annotated[str, typer.Option("--state", help="in_progress, returned, exempt, accepted (or pending).")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (required to return or exempt).")] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="A new deadline (YYYY-MM-DD), e.g. with returned.")
+    ] = None,
+    override: Annotated[bool, typer.Option("--override", help="Admin: accept before all children submitted.")] = False,
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Move a unit's assignment along the chain: in progress, returned, exempt, accepted (chuyển trạng thái)."""
+    from service.status import set_status
+
+    result = set_status(
+        _app(), campaign, unit, milestone, state, clock.now(), _actor(), reason, _date(until, "--until"), override
+    )
+    if output == Format.json:
+        _print_json(result)
+    else:
+        typer.echo(f"{unit} · {milestone}: {result['status']} (hạn / due before {result['due_before']})")
+
+
+@status_app.command("extend")
+@command
+def status_extend(
+    campaign: Annotated[str, typer.Option("--campaign", help="Campaign key.")],
+    unit: Annotated[str, typer.Option("--unit", help="Unit code.")],
+    milestone: Annotated[str, typer.Option("--milestone", help="Milestone key.")],
+    until: Annotated[str, typer.Option("--until", help="The new deadline (YYYY-MM-DD, local).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the extension is granted.")],
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Grant one unit a later deadline; its notices are rescheduled (gia hạn)."""
+    from service.status import extend_deadline
+
+    result = extend_deadline(_app(), campaign, unit, milestone, _date(until, "--until"), clock.now(), _actor(), reason)
+    if output == Format.json:
+        _print_json(result)
+    else:
+        typer.echo(f"{unit} · {milestone}: gia hạn đến / extended to {until}")
+
+
 @app.command("progress")
 @command
 def progress_cmd(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -49,4 +50,54 @@ def submit_status(
             "status": assignment.status,
             "submitted_at": now.isoformat(),
             "on_time": assignment.on_time,
+        }
+
+
+def set_status(
+    app: App,
+    campaign: str,
+    unit: str,
+    milestone: str,
+    state: str,
+    now: pendulum.DateTime,
+    actor: str,
+    reason: str | None,
+    until: dt.date | None,
+    override: bool,
+) -> dict[str, Any]:
+    from models.transitions import set_state
+
+    with app.unit_of_work() as session:
+        assignment = set_state(
+            session, find_assignment(session, campaign, unit, milestone), state, now, actor, reason, until, override
+        )
+        return {
+            "campaign": campaign,
+            "unit": unit,
+            "milestone": milestone,
+            "status": assignment.status,
+            "due_before": assignment.due_before.isoformat(),
+        }
+
+
+def extend_deadline(
+    app: App,
+    campaign: str,
+    unit: str,
+    milestone: str,
+    until: dt.date,
+    now: pendulum.DateTime,
+    actor: str,
+    reason: str,
+) -> dict[str, Any]:
+    from models.transitions import extend
+
+    with app.unit_of_work() as session:
+        assignment = extend(session, find_assignment(session, campaign, unit, milestone), until, now, actor, reason)
+        return {
+            "campaign": campaign,
+            "unit": unit,
+            "milestone": milestone,
+            "status": assignment.status,
+            "due_before": assignment.due_before.isoformat(),
         }

@@ -1,0 +1,221 @@
+"""The upward chain (tự đánh giá → thẩm định → quyết định): the level above accepts or returns a submission, the
+admin exempts a unit or extends its deadline. Every transition is written to the audit log with who, when and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pendulum
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.errors import fail
+from models.outbox_keys import notice_key
+from models.tables import (
+    Assignment,
+    AssignmentStatus,
+    AuditEntry,
+    Campaign,
+    Milestone,
+    NoticeKind,
+    OrgUnit,
+    OutboxEntry,
+)
+
+S = AssignmentStatus
+ALLOWED: dict[str, tuple[str, ...]] = {
+    S.IN_PROGRESS: (S.PENDING, S.RETURNED),
+    S.RETURNED: (S.SUBMITTED, S.ACCEPTED),
+    S.ACCEPTED: (S.SUBMITTED,),
+    S.EXEMPT: (S.PENDING, S.IN_PROGRESS, S.RETURNED),
+    S.PENDING: (S.EXEMPT,),  # an exemption withdrawn
+}
+NEEDS_REASON = (S.RETURNED, S.EXEMPT)
+
+
+def set_state(
+    session: Session,
+    assignment: Assignment,
+    state: str,
+    now: pendulum.DateTime,
+    actor: str,
+    reason: str | None = None,
+    until: dt.date | None = None,
+    override: bool = False,
+) -> Assignment:
+    """Move an assignment to `state` by the rules above; `until` gives a new (grace) deadline, `override` lets the
+    admin accept a parent before all its children have submitted (the reason is kept)."""
+    if state not in ALLOWED:
+        raise fail(
+            "unknown_state",
+            f"trạng thái «{state}» không hợp lệ (có: {', '.join(ALLOWED)})",
+            f"unknown state '{state}' (have: {', '.join(ALLOWED)})",
+            field="--state",
+        )
+    if assignment.status not in ALLOWED[state]:
+        raise fail(
+            "transition",
+            f"không chuyển được từ «{assignment.status}» sang «{state}»",
+            f"cannot go from '{assignment.status}' to '{state}'",
+            field="--state",
+        )
+    if (state in NEEDS_REASON or override) and not (reason or "").strip():
+        raise fail(
+            "reason_required",
+            f"chuyển sang «{state}» cần ghi lý do (--reason)",
+            f"'{state}' needs a reason (--reason)",
+            field="--reason",
+        )
+    campaign = session.get(Campaign, assignment.campaign_id)
+    milestone = session.get(Milestone, assignment.milestone_id)
+    assert campaign is not None and milestone is not None
+    if state == S.ACCEPTED and milestone.after_children:
+        _children_done(session, assignment, milestone, override)
+    previous = assignment.status
+    assignment.status, assignment.updated_at = state, now
+    if state == S.IN_PROGRESS:
+        assignment.started_at = assignment.started_at or now
+    elif state == S.ACCEPTED:
+        assignment.accepted_at = now
+    elif state == S.RETURNED:
+        assignment.submitted_at, assignment.on_time = None, None
+    if until is not None:
+        _move_deadline(assignment, campaign, until, now)
+    if state == S.RETURNED:
+        _notify_returned(session, campaign, milestone, assignment, reason or "", now)
+    session.add(
+        AuditEntry(
+            at=now,
+            actor=actor,
+            action=f"assignment.{state}",
+            campaign_id=campaign.id,
+            entity="assignment",
+            entity_key=str(assignment.id),
+            from_state=previous,
+            to_state=state,
+            reason=reason,
+            details=_details(until, override),
+        )
+    )
+    session.flush()
+    return assignment
+
+
+def extend(
+    session: Session, assignment: Assignment, until: dt.date, now: pendulum.DateTime, actor: str, reason: str
+) -> Assignment:
+    """The admin's extension (gia hạn): a new deadline for one unit; its notices are rescheduled from now."""
+    if not reason.strip():
+        raise fail(
+            "reason_required",
+            "gia hạn cần ghi lý do (--reason)",
+            "an extension needs a reason (--reason)",
+            field="--reason",
+        )
+    campaign = session.get(Campaign, assignment.campaign_id)
+    assert campaign is not None
+    _move_deadline(assignment, campaign, until, now)
+    session.add(
+        AuditEntry(
+            at=now,
+            actor=actor,
+            action="assignment.extend",
+            campaign_id=campaign.id,
+            entity="assignment",
+            entity_key=str(assignment.id),
+            from_state=assignment.status,
+            to_state=assignment.status,
+            reason=reason,
+            details={"until": until.isoformat()},
+        )
+    )
+    session.flush()
+    return assignment
+
+
+def _move_deadline(assignment: Assignment, campaign: Campaign, until: dt.date, now: pendulum.DateTime) -> None:
+    due_before = pendulum.datetime(until.year, until.month, until.day, tz=campaign.timezone).add(days=1)
+    if due_before <= now:
+        raise fail(
+            "deadline_past", f"hạn mới {until:%d/%m/%Y} đã qua", f"the new deadline {until} has passed", field="--until"
+        )
+    assignment.due_before = due_before.in_timezone("UTC")
+    # Points of the new deadline that lie in the past are not sent late: the schedule restarts from now.
+    assignment.notified_through = now
+
+
+def _children_done(session: Session, assignment: Assignment, milestone: Milestone, override: bool) -> None:
+    needed = session.scalar(
+        select(Milestone.id).where(
+            Milestone.campaign_id == milestone.campaign_id, Milestone.key == milestone.after_children
+        )
+    )
+    missing = list(
+        session.scalars(
+            select(OrgUnit.code)
+            .join(Assignment, Assignment.unit_id == OrgUnit.id)
+            .where(
+                OrgUnit.parent_id == assignment.unit_id,
+                Assignment.milestone_id == needed,
+                Assignment.status.not_in((S.SUBMITTED, S.ACCEPTED, S.EXEMPT)),
+            )
+            .order_by(OrgUnit.code)
+        )
+    )
+    if missing and not override:
+        shown = ", ".join(missing[:20]) + (f" … (+{len(missing) - 20})" if len(missing) > 20 else "")
+        raise fail(
+            "children_missing",
+            f"cấp dưới trước, cấp trên sau: còn {len(missing)} đơn vị trực thuộc chưa nộp ({shown}); "
+            "quản trị có thể chấp nhận với --override --reason",
+            f"lower levels first: {len(missing)} subordinate units have not submitted ({shown}); the admin "
+            "may accept with --override --reason",
+            field="--state",
+        )
+
+
+def _notify_returned(
+    session: Session,
+    campaign: Campaign,
+    milestone: Milestone,
+    assignment: Assignment,
+    reason: str,
+    now: pendulum.DateTime,
+) -> None:
+    unit = session.get(OrgUnit, assignment.unit_id)
+    assert unit is not None
+    times = 1 + (
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxEntry)
+            .where(OutboxEntry.assignment_id == assignment.id, OutboxEntry.kind == NoticeKind.RETURNED.value)
+        )
+        or 0
+    )
+    session.add(
+        OutboxEntry(
+            key=notice_key(campaign.key, unit.code, milestone.key, NoticeKind.RETURNED.value, str(times)),
+            campaign_id=campaign.id,
+            unit_id=unit.id,
+            milestone_id=milestone.id,
+            assignment_id=assignment.id,
+            kind=NoticeKind.RETURNED.value,
+            days=0,
+            recipients=[unit.code],
+            status="pending",
+            created_at=now,
+            deliver_after=now,
+            attempts=0,
+            details={"reason": reason},
+        )
+    )
+
+
+def _details(until: dt.date | None, override: bool) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    if until is not None:
+        found["until"] = until.isoformat()
+    if override:
+        found["override"] = True
+    return found
