@@ -214,6 +214,19 @@ class DeliveryAttempt(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+class ApiToken(Base):
+    """An API token, stored as its SHA-256 only. `unit_id` empty: the admin; else the token acts for that unit."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # the first characters, to name a token without revealing it
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    created_at: Mapped[pendulum.DateTime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[pendulum.DateTime | None] = mapped_column(UTCDateTime)
+
+
 class AuditEntry(Base):
     """Who did what, when, from which state to which, and why. Written in the same transaction as the change."""
 

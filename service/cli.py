@@ -401,6 +401,53 @@ def status_extend(
         typer.echo(f"{unit} · {milestone}: gia hạn đến / extended to {until}")
 
 
+tokens_app = typer.Typer(no_args_is_help=True, help="API tokens (mã truy cập).")
+app.add_typer(tokens_app, name="tokens")
+
+
+@tokens_app.command("issue")
+@command
+def tokens_issue(
+    unit: Annotated[str | None, typer.Argument(help="The unit the token acts for.")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="A token for the organizing board (everything).")] = False,
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Issue an API token and print it, once: only its hash is kept (cấp mã truy cập)."""
+    from models.tokens import issue
+
+    if (unit is None) == (not admin):
+        raise InputError(
+            [
+                Problem(
+                    rule="required", field="UNIT", vi="cần mã đơn vị, hoặc --admin", en="give a unit code, or --admin"
+                )
+            ]
+        )
+    with _app().unit_of_work() as session:
+        token = issue(session, unit, clock.now())
+    typer.echo(json.dumps({"token": token, "unit": unit}) if output == Format.json else token)
+
+
+@tokens_app.command("revoke")
+@command
+def tokens_revoke(
+    prefix: Annotated[str, typer.Argument(help="The token's first 10 characters.")],
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Revoke a token (thu hồi mã truy cập)."""
+    from models.tokens import revoke
+
+    with _app().unit_of_work() as session:
+        count = revoke(session, prefix, clock.now())
+    if not count:
+        raise InputError(
+            [Problem(rule="unknown_token", field="PREFIX", vi="không có mã nào như vậy", en="no such token")]
+        )
+    typer.echo(f"{count} revoked")
+
+
 @app.command("progress")
 @command
 def progress_cmd(

@@ -44,6 +44,21 @@ def deployments(app: App) -> list[Any]:
     ]
 
 
+def start_api(app: App) -> Any:
+    """The HTTP API in a thread beside the Prefect runner (same process, same database)."""
+    import threading
+
+    import uvicorn
+
+    from service.api import create_api
+
+    server = uvicorn.Server(
+        uvicorn.Config(create_api(app), host=app.settings.api_host, port=app.settings.api_port, log_level="warning")
+    )
+    threading.Thread(target=server.run, name="kiemdiem-api", daemon=True).start()
+    return server
+
+
 def serve(app: App) -> None:
     from prefect import serve as prefect_serve
 
@@ -56,4 +71,5 @@ def serve(app: App) -> None:
             "chưa có đợt nào đang chạy: kiemdiem campaign launch CONFIG.yaml",
             "no active campaign: kiemdiem campaign launch CONFIG.yaml",
         )
+    start_api(app)
     prefect_serve(*found)

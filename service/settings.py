@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     # Where people open kiemdiem's pages; notices link to the unit's page there when it is set.
     public_url: str | None = None
+    # Where `kiemdiem serve` answers the HTTP API.
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
     # The configured levels, top to bottom; extra levels are added by listing the whole set.
     levels: Annotated[tuple[str, ...], NoDecode] = BUILT_IN_LEVELS
 

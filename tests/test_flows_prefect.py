@@ -129,7 +129,7 @@ def test_serve_registers_a_scheduled_sweep_per_campaign(prefect_server, kiemdiem
     process = subprocess.Popen(
         [sys.executable, "-c", "from service.cli import main; main()", "serve"],
         cwd=ROOT,
-        env={**os.environ, **env, "PREFECT_API_URL": str(PREFECT_API_URL.value())},
+        env={**os.environ, **env, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "KIEMDIEM_API_PORT": "0"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
