@@ -448,6 +448,45 @@ def tokens_revoke(
     typer.echo(f"{count} revoked")
 
 
+report_app = typer.Typer(no_args_is_help=True, help="Reports and forms (báo cáo, biểu mẫu).")
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("template")
+@command
+def report_template(
+    campaign: Annotated[str, typer.Option("--campaign", help="Campaign key.")],
+    unit: Annotated[str, typer.Option("--unit", help="Unit code.")],
+    milestone: Annotated[str, typer.Option("--milestone", help="Milestone key.")] = "grassroots_review",
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write the form (.xlsx).")] = None,
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Write the XLSX form a unit fills in offline (biểu mẫu báo cáo)."""
+    from service.status import write_form
+
+    path = write_form(_app(), campaign, unit, milestone, out or Path(f"{campaign}-{unit}.xlsx"), clock.now())
+    typer.echo(str(path))
+
+
+@status_app.command("import")
+@command
+def status_import(
+    file: Annotated[Path, typer.Argument(help="A filled-in form from `kiemdiem report template`.")],
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Submit a filled-in XLSX form, with the same checks as `status submit` (nhập biểu mẫu)."""
+    from service.status import import_form
+
+    result = import_form(_app(), file, clock.now(), _actor())
+    if output == Format.json:
+        _print_json(result)
+    else:
+        timing = "đúng hạn / on time" if result["on_time"] else "trễ hạn / late"
+        typer.echo(f"{result['unit']} · {result['milestone']}: {result['status']} ({timing})")
+
+
 @app.command("progress")
 @command
 def progress_cmd(

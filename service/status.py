@@ -101,3 +101,37 @@ def extend_deadline(
             "status": assignment.status,
             "due_before": assignment.due_before.isoformat(),
         }
+
+
+def import_form(app: App, path: Path, now: pendulum.DateTime, actor: str) -> dict[str, Any]:
+    """A filled-in XLSX form, submitted for the unit and milestone it was made for."""
+    from service.report_forms import read_form
+
+    if not path.is_file():
+        raise fail("file_not_found", f"không tìm thấy tệp {path}", f"file not found: {path}", field="FILE")
+    meta, report = read_form(path.read_bytes(), path.name)
+    with app.unit_of_work() as session:
+        assignment = find_assignment(session, meta.get("campaign", ""), meta.get("unit", ""), meta.get("milestone", ""))
+        submit(session, assignment, now, actor, report)
+        return {
+            "campaign": meta["campaign"],
+            "unit": meta["unit"],
+            "milestone": meta["milestone"],
+            "status": assignment.status,
+            "on_time": assignment.on_time,
+        }
+
+
+def write_form(app: App, campaign: str, unit: str, milestone: str, out: Path, now: pendulum.DateTime) -> Path:
+    from models.lookup import campaign_by_key, unit_by_code
+    from models.tables import OrgUnit
+    from service.report_forms import write_template
+
+    with app.unit_of_work() as session:
+        found = campaign_by_key(session, campaign)
+        find_assignment(session, campaign, unit, milestone)
+        root = session.get(OrgUnit, found.root_unit_id)
+        target = unit_by_code(session, unit)
+        assert root is not None
+        write_template(out, campaign, unit, target.name, milestone, root.name, found.year, now)
+    return out
