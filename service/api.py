@@ -24,6 +24,7 @@ from models.tables import Assignment, Milestone, OrgUnit, OutboxEntry
 from models.tokens import Caller, authenticate
 from models.transitions import extend, set_state
 from service.bootstrap import App
+from service.status import assignment_view
 
 logger = logging.getLogger("kiemdiem.api")
 
@@ -137,7 +138,7 @@ def create_api(app: App) -> FastAPI:
             if not (who.admin or who.unit_id == assignment.unit_id):
                 raise forbidden(("nộp báo cáo thay đơn vị khác", "submit for another unit"))
             submit(session, assignment, clock.now(), _actor(who), report)
-            return _assignment(assignment, unit, milestone)
+            return assignment_view(assignment, campaign, unit, milestone)
 
     @api.post("/api/campaigns/{campaign}/units/{unit}/milestones/{milestone}/status")
     def change_status(campaign: str, unit: str, milestone: str, body: StateIn, who: Who) -> dict[str, Any]:
@@ -155,7 +156,7 @@ def create_api(app: App) -> FastAPI:
             if not allowed:
                 raise forbidden(("chuyển trạng thái này", "make this change"))
             set_state(session, assignment, body.state, clock.now(), _actor(who), body.reason, body.until, body.override)
-            return _assignment(assignment, unit, milestone)
+            return assignment_view(assignment, campaign, unit, milestone)
 
     @api.post("/api/campaigns/{campaign}/units/{unit}/milestones/{milestone}/extend")
     def extend_deadline(campaign: str, unit: str, milestone: str, body: ExtendIn, who: Who) -> dict[str, Any]:
@@ -165,7 +166,7 @@ def create_api(app: App) -> FastAPI:
         with app.unit_of_work() as session:
             assignment = find_assignment(session, campaign, unit, milestone)
             extend(session, assignment, body.until, clock.now(), _actor(who), body.reason)
-            return _assignment(assignment, unit, milestone)
+            return assignment_view(assignment, campaign, unit, milestone)
 
     @api.get("/api/campaigns/{campaign}/progress")
     def campaign_progress(campaign: str, who: Who, root: str | None = None) -> dict[str, Any]:
@@ -200,7 +201,7 @@ def create_api(app: App) -> FastAPI:
                 "unit": target.code,
                 "name": target.name,
                 "level": target.level,
-                "assignments": [_assignment(a, unit, key) for a, key in rows.tuples()],
+                "assignments": [assignment_view(a, campaign, unit, key) for a, key in rows.tuples()],
                 "notices": [
                     {
                         "key": n.key,
@@ -218,14 +219,3 @@ def create_api(app: App) -> FastAPI:
 
 def _actor(who: Caller) -> str:
     return "api:admin" if who.admin else f"api:{who.unit_code}"
-
-
-def _assignment(assignment: Assignment, unit: str, milestone: str) -> dict[str, Any]:
-    return {
-        "unit": unit,
-        "milestone": milestone,
-        "status": assignment.status,
-        "due_before": assignment.due_before.isoformat(),
-        "submitted_at": assignment.submitted_at.isoformat() if assignment.submitted_at else None,
-        "on_time": assignment.on_time,
-    }

@@ -4,7 +4,6 @@ it back through the same validation as the command line and the API."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
@@ -88,16 +87,9 @@ def write_template(
 
 def read_form(data: bytes, name: str) -> tuple[dict[str, str], ReportIn]:
     """The form's campaign, unit and milestone, and its report, validated; errors name the sheet and the cell."""
-    from openpyxl import load_workbook
+    from service.tree_files import open_workbook
 
-    try:
-        book = load_workbook(io.BytesIO(data), data_only=True)
-    except Exception:
-        raise fail(
-            "not_xlsx",
-            f"tệp {name} không đọc được như bảng tính Excel (.xlsx)",
-            f"file {name} cannot be read as an Excel workbook (.xlsx)",
-        ) from None
+    book = open_workbook(data, name, data_only=True)
     if META not in book.sheetnames:
         raise fail(
             "not_a_form",

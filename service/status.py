@@ -12,6 +12,7 @@ import pendulum
 from models.errors import fail
 from models.reports import parse_report
 from models.status import find_assignment, submit
+from models.tables import Assignment
 from service.bootstrap import App
 
 
@@ -71,13 +72,7 @@ def set_status(
         assignment = set_state(
             session, find_assignment(session, campaign, unit, milestone), state, now, actor, reason, until, override
         )
-        return {
-            "campaign": campaign,
-            "unit": unit,
-            "milestone": milestone,
-            "status": assignment.status,
-            "due_before": assignment.due_before.isoformat(),
-        }
+        return assignment_view(assignment, campaign, unit, milestone)
 
 
 def extend_deadline(
@@ -94,13 +89,7 @@ def extend_deadline(
 
     with app.unit_of_work() as session:
         assignment = extend(session, find_assignment(session, campaign, unit, milestone), until, now, actor, reason)
-        return {
-            "campaign": campaign,
-            "unit": unit,
-            "milestone": milestone,
-            "status": assignment.status,
-            "due_before": assignment.due_before.isoformat(),
-        }
+        return assignment_view(assignment, campaign, unit, milestone)
 
 
 def import_form(app: App, path: Path, now: pendulum.DateTime, actor: str) -> dict[str, Any]:
@@ -135,3 +124,16 @@ def write_form(app: App, campaign: str, unit: str, milestone: str, out: Path, no
         assert root is not None
         write_template(out, campaign, unit, target.name, milestone, root.name, found.year, now)
     return out
+
+
+def assignment_view(assignment: Assignment, campaign: str, unit: str, milestone: str) -> dict[str, Any]:
+    """An assignment as the command line and the API show it."""
+    return {
+        "campaign": campaign,
+        "unit": unit,
+        "milestone": milestone,
+        "status": assignment.status,
+        "due_before": assignment.due_before.isoformat(),
+        "submitted_at": assignment.submitted_at.isoformat() if assignment.submitted_at else None,
+        "on_time": assignment.on_time,
+    }

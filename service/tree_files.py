@@ -75,17 +75,22 @@ def _read_csv(text: str) -> tuple[list[RawRow], list[str]]:
     return rows, header
 
 
-def _read_xlsx(data: bytes, name: str) -> tuple[list[RawRow], list[str]]:
+def open_workbook(data: bytes, name: str, **options: Any) -> Any:
+    """An XLSX workbook from bytes, or the bilingual error that says the file is not one."""
     from openpyxl import load_workbook
 
     try:
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        return load_workbook(io.BytesIO(data), **options)
     except Exception:
         raise fail(
             "not_xlsx",
             f"tệp {name} không đọc được như bảng tính Excel (.xlsx)",
             f"file {name} cannot be read as an Excel workbook (.xlsx)",
         ) from None
+
+
+def _read_xlsx(data: bytes, name: str) -> tuple[list[RawRow], list[str]]:
+    sheet = open_workbook(data, name, read_only=True, data_only=True).worksheets[0]
     lines = sheet.iter_rows(values_only=True)
     header = [str(h).strip().lower() if h is not None else "" for h in next(lines, ())]
     rows = []
