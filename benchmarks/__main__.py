@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_delivery, bench_launch, bench_rollup, bench_sweep
+from benchmarks import bench_api, bench_delivery, bench_launch, bench_rollup, bench_sweep
 
 SUITES = {
     "launch": bench_launch.main,
     "sweep": bench_sweep.main,
     "delivery": bench_delivery.main,
     "rollup": bench_rollup.main,
+    "api": bench_api.main,
 }
 
 

@@ -54,6 +54,8 @@ class Progress(BaseModel):
     results: dict[str, SubjectResults]
     # Units that no notice can reach, per level: reported, never silently skipped.
     no_contact: dict[str, int] = {}
+    # Units of the subtree added after the launch: not in the campaign's denominators (the tree as launched).
+    added_after_launch: dict[str, int] = {}
 
 
 def pct(part: int, whole: int) -> float:
@@ -77,6 +79,7 @@ def progress(
         levels=_levels(session, campaign, root, now, levels),
         results=_results(session, campaign, root),
         no_contact=_no_contact(session, root),
+        added_after_launch=_added_after_launch(session, campaign, root),
     )
 
 
@@ -177,6 +180,15 @@ def _no_contact(session: Session, root: OrgUnit) -> dict[str, int]:
             OrgUnit.path.startswith(root.path, autoescape=True),
             func.json_array_length(OrgUnit.contacts, type_=Integer) == 0,
         )
+        .group_by(OrgUnit.level)
+    )
+    return {level: count for level, count in session.execute(query).tuples()}
+
+
+def _added_after_launch(session: Session, campaign: Campaign, root: OrgUnit) -> dict[str, int]:
+    query = (
+        select(OrgUnit.level, func.count())
+        .where(OrgUnit.path.startswith(root.path, autoescape=True), OrgUnit.created_at > campaign.launched_at)
         .group_by(OrgUnit.level)
     )
     return {level: count for level, count in session.execute(query).tuples()}

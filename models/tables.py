@@ -59,6 +59,7 @@ class OrgUnit(Base):
     path: Mapped[str] = mapped_column(String(512), index=True)
     depth: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[pendulum.DateTime] = mapped_column(UTCDateTime)
+    created_at: Mapped[pendulum.DateTime | None] = mapped_column(UTCDateTime)
 
     parent: Mapped[OrgUnit | None] = relationship(remote_side=[id], lazy="raise")
 

@@ -230,7 +230,7 @@ def import_units(
     for unit in units:
         row = existing_units.get(unit.code)
         if row is None:
-            row = OrgUnit(code=unit.code, path="", depth=0, updated_at=now)
+            row = OrgUnit(code=unit.code, path="", depth=0, updated_at=now, created_at=now)
             existing_units[unit.code] = row
             session.add(row)
             created += 1

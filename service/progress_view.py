@@ -34,4 +34,9 @@ def progress_lines(report: Progress) -> list[str]:
     if report.no_contact:
         missing = ", ".join(f"{level} {vn_int(n)}" for level, n in report.no_contact.items())
         lines.append(f"Đơn vị chưa có địa chỉ liên hệ / units with no contact: {missing}")
+    if report.added_after_launch:
+        added = ", ".join(f"{level} {vn_int(n)}" for level, n in report.added_after_launch.items())
+        lines.append(
+            f"Đơn vị thêm sau khi triển khai (không tính) / units added after the launch (not counted): {added}"
+        )
     return lines
