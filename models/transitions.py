@@ -43,8 +43,10 @@ def set_state(
     reason: str | None = None,
     until: dt.date | None = None,
     override: bool = False,
+    meeting_date: dt.date | None = None,
 ) -> Assignment:
-    """Move an assignment to `state` by the rules above; `until` gives a new (grace) deadline, `override` lets the
+    """Move an assignment to `state` by the rules above; `until` gives a new (grace) deadline, `meeting_date` the
+    day of the unit's self-review meeting (with in_progress), `override` lets the
     admin accept a parent before all its children have submitted (the reason is kept)."""
     if state not in ALLOWED:
         raise fail(
@@ -95,7 +97,7 @@ def set_state(
             from_state=previous,
             to_state=state,
             reason=reason,
-            details=_details(until, override),
+            details=_details(until, override, meeting_date),
         )
     )
     session.flush()
@@ -212,10 +214,12 @@ def _notify_returned(
     )
 
 
-def _details(until: dt.date | None, override: bool) -> dict[str, Any]:
+def _details(until: dt.date | None, override: bool, meeting_date: dt.date | None = None) -> dict[str, Any]:
     found: dict[str, Any] = {}
     if until is not None:
         found["until"] = until.isoformat()
     if override:
         found["override"] = True
+    if meeting_date is not None:
+        found["meeting_date"] = meeting_date.isoformat()
     return found

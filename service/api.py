@@ -57,6 +57,7 @@ class StateIn(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
     until: dt.date | None = None
     override: bool = False
+    meeting_date: dt.date | None = None
 
 
 class ExtendIn(BaseModel):
@@ -155,7 +156,17 @@ def create_api(app: App) -> FastAPI:
             )
             if not allowed:
                 raise forbidden(("chuyển trạng thái này", "make this change"))
-            set_state(session, assignment, body.state, clock.now(), _actor(who), body.reason, body.until, body.override)
+            set_state(
+                session,
+                assignment,
+                body.state,
+                clock.now(),
+                _actor(who),
+                body.reason,
+                body.until,
+                body.override,
+                body.meeting_date,
+            )
             return assignment_view(assignment, campaign, unit, milestone)
 
     @api.post("/api/campaigns/{campaign}/units/{unit}/milestones/{milestone}/extend")

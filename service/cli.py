@@ -365,6 +365,9 @@ def status_set(
         str | None, typer.Option("--until", help="A new deadline (YYYY-MM-DD), e.g. with returned.")
     ] = None,
     override: Annotated[bool, typer.Option("--override", help="Admin: accept before all children submitted.")] = False,
+    meeting_date: Annotated[
+        str | None, typer.Option("--meeting-date", help="Day of the self-review meeting (with in_progress).")
+    ] = None,
     at: At = None,
     output: Fmt = Format.table,
 ) -> None:
@@ -372,7 +375,17 @@ def status_set(
     from service.status import set_status
 
     result = set_status(
-        _app(), campaign, unit, milestone, state, clock.now(), _actor(), reason, _date(until, "--until"), override
+        _app(),
+        campaign,
+        unit,
+        milestone,
+        state,
+        clock.now(),
+        _actor(),
+        reason,
+        _date(until, "--until"),
+        override,
+        _date(meeting_date, "--meeting-date"),
     )
     if output == Format.json:
         _print_json(result)

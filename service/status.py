@@ -65,12 +65,21 @@ def set_status(
     reason: str | None,
     until: dt.date | None,
     override: bool,
+    meeting_date: dt.date | None = None,
 ) -> dict[str, Any]:
     from models.transitions import set_state
 
     with app.unit_of_work() as session:
         assignment = set_state(
-            session, find_assignment(session, campaign, unit, milestone), state, now, actor, reason, until, override
+            session,
+            find_assignment(session, campaign, unit, milestone),
+            state,
+            now,
+            actor,
+            reason,
+            until,
+            override,
+            meeting_date,
         )
         return assignment_view(assignment, campaign, unit, milestone)
 

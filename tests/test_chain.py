@@ -228,3 +228,27 @@ def test_invalid_transitions(kiemdiem, tmp_path) -> None:
         "2026-12-01T09:00:00+07:00",
     )
     assert late.exit_code == 2 and "[deadline_past]" in late.stderr
+
+
+def test_in_progress_records_the_meeting_date(kiemdiem, env, tmp_path) -> None:
+    setup(kiemdiem, tmp_path)
+    ran = state(
+        kiemdiem,
+        "CS-1",
+        "grassroots_review",
+        "in_progress",
+        "--meeting-date",
+        "2026-12-02",
+        "--at",
+        "2026-12-01T09:00:00+07:00",
+    )
+    assert ran.exit_code == 0 and json.loads(ran.stdout)["status"] == "in_progress"
+    engine = create_engine(env["KIEMDIEM_DATABASE_URL"])
+    with engine.connect() as connection:
+        details = connection.execute(
+            text("SELECT details FROM audit_log WHERE action = 'assignment.in_progress'")
+        ).scalar_one()
+    engine.dispose()
+    assert (json.loads(details) if isinstance(details, str) else details) == {"meeting_date": "2026-12-02"}
+    bad = state(kiemdiem, "CS-1", "grassroots_review", "in_progress", "--meeting-date", "02/12/2026")
+    assert bad.exit_code == 2 and "invalid_date" in bad.stderr
