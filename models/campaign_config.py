@@ -6,10 +6,10 @@ import datetime as dt
 from typing import Any, Literal
 
 import pendulum
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from models.errors import InputError, Problem
-from models.validation_messages import problems_from_validation_error
+from models.validation_messages import validated
 
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
@@ -119,10 +119,7 @@ def parse_campaign_config(raw: Any, levels: tuple[str, ...]) -> CampaignConfig:
                 )
             ]
         )
-    try:
-        config = CampaignConfig.model_validate(raw)
-    except ValidationError as error:
-        raise InputError(problems_from_validation_error(error)) from None
+    config = validated(CampaignConfig, raw)
     problems = _check_rules(config, levels)
     if problems:
         raise InputError(problems)

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from models.errors import InputError, Problem
-from models.validation_messages import problems_from_validation_error
+from models.validation_messages import validated
 
 Subject = Literal["organization", "member", "leadership_collective", "leader"]
 SUBJECT_VI = {
@@ -75,10 +75,7 @@ class ReportIn(BaseModel):
 
 def parse_report(raw: Any) -> ReportIn:
     """Validate a report; raise one InputError naming every field and number that is wrong."""
-    try:
-        report = ReportIn.model_validate(raw)
-    except ValidationError as error:
-        raise InputError(problems_from_validation_error(error)) from None
+    report = validated(ReportIn, raw)
     problems = [p for subject, counts in report.subjects.items() for p in _check(subject, counts, report)]
     if problems:
         raise InputError(problems)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from typing import Any, TypeVar
 
-from models.errors import Problem
+from pydantic import BaseModel, ValidationError
+
+from models.errors import InputError, Problem
+
+M = TypeVar("M", bound=BaseModel)
 
 _VI = {
     "missing": "thiếu trường bắt buộc",
@@ -58,3 +62,11 @@ def problems_from_validation_error(error: ValidationError, row: int | None = Non
             )
         )
     return problems
+
+
+def validated(model: type[M], raw: Any) -> M:
+    """`raw` as a `model`, or one InputError that retells every pydantic error for people."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        raise InputError(problems_from_validation_error(error)) from None
