@@ -461,8 +461,37 @@ def tokens_revoke(
     typer.echo(f"{count} revoked")
 
 
-report_app = typer.Typer(no_args_is_help=True, help="Reports and forms (báo cáo, biểu mẫu).")
+report_app = typer.Typer(invoke_without_command=True, help="The board's report, and the units' forms (báo cáo).")
 app.add_typer(report_app, name="report")
+
+
+@report_app.callback()
+@command
+def report_board(
+    ctx: typer.Context,
+    campaign: Annotated[str | None, typer.Option("--campaign", help="Campaign key.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="FILE.xlsx, FILE.html or FILE.pdf")] = None,
+    root: Annotated[str | None, typer.Option("--root", help="Only the subtree under this unit.")] = None,
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """The board's report: results per subject and progress per level, as the offices file them (báo cáo)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if campaign is None or out is None:
+        raise InputError(
+            [
+                Problem(
+                    rule="required",
+                    field="--campaign/--out",
+                    vi="cần --campaign KEY và --out FILE",
+                    en="--campaign KEY and --out FILE are required",
+                )
+            ]
+        )
+    from service.progress_view import write_board_report
+
+    typer.echo(str(write_board_report(_app(), campaign, root, out, clock.now())))
 
 
 @report_app.command("template")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pendulum
 
 from models.progress import Progress, progress
@@ -40,3 +42,19 @@ def progress_lines(report: Progress) -> list[str]:
             f"Đơn vị thêm sau khi triển khai (không tính) / units added after the launch (not counted): {added}"
         )
     return lines
+
+
+def write_board_report(app: App, campaign: str, root: str | None, out: Path, now: pendulum.DateTime) -> Path:
+    from models.lookup import campaign_by_key
+    from models.tables import OrgUnit
+    from service.board_report import write
+
+    with app.unit_of_work() as session:
+        found = campaign_by_key(session, campaign)
+        issuer = session.get(OrgUnit, found.root_unit_id)
+        assert issuer is not None
+        title, plan, issuer_name = found.title, found.plan_number, issuer.name
+    report = campaign_progress(app, campaign, root, now)
+    place = issuer_name.split(" ", 2)[-1] if " " in issuer_name else issuer_name
+    write(out, report, issuer_name, title, plan, place, now)
+    return out
