@@ -284,12 +284,14 @@ def outbox_list(
         _print_json(rows)
         return
     typer.echo(
-        f"{'kind':<12} {'days':>4}  {'status':<8} {'unit':<24} {'milestone':<20} {'deliver after':<25} recipients"
+        f"{'key':<60} {'unit':<22} {'milestone':<18} {'kind':<11} {'days':>4} {'recipients':<24} "
+        f"{'status':<8} {'deliver after':<25} sent at"
     )
     for row in rows:
         typer.echo(
-            f"{row['kind']:<12} {row['days']:>4}  {row['status']:<8} {row['unit']:<24} "
-            f"{row['milestone'] or '-':<20} {row['deliver_after']:<25} {' '.join(row['recipients'])}"
+            f"{row['key']:<60} {row['unit']:<22} {row['milestone'] or '-':<18} {row['kind']:<11} "
+            f"{row['days']:>4} {' '.join(row['recipients']):<24} {row['status']:<8} {row['deliver_after']:<25} "
+            f"{row['sent_at'] or '-'}"
         )
     typer.echo(f"{len(rows)} thông báo / notices")
 
