@@ -54,6 +54,14 @@ def simulate(config_path: str, seed: int = 2026, profile: str = "realistic") -> 
     return {"campaign": config.key, "notices": dict(sent_by_kind), "progress": report.model_dump()}
 
 
+def _submit_until(app: Any, key: str, pending: list[Any], until: Any) -> None:
+    """The simulated units whose turn has come submit, each at its own instant (taken off `pending`)."""
+    while pending and pending[0].at <= until:
+        done = pending.pop(0)
+        clock.set_now(done.at)
+        submit_status(app, key, done.unit, done.milestone, done.at, "simulated-unit", None)
+
+
 def _run(
     console: Console, app: Any, config: Any, submissions: list[Any], slots: list[Any], sink: CaptureSender
 ) -> Counter[str]:
@@ -67,17 +75,12 @@ def _run(
         for day, day_slots in by_day.items():
             kinds: Counter[str] = Counter()
             for slot in day_slots:
-                while pending and pending[0].at <= slot:
-                    done = pending.pop(0)
-                    clock.set_now(done.at)
-                    submit_status(app, config.key, done.unit, done.milestone, done.at, "simulated-unit", None)
+                _submit_until(app, config.key, pending, slot)
                 clock.set_now(slot)
                 result = sweep(config.key, slot.isoformat())
                 kinds.update(result["campaigns"][config.key]["decided"])
             day_end = local_instant(day, dt.time(23, 59), config.timezone)
-            while pending and pending[0].at <= day_end:
-                done = pending.pop(0)
-                submit_status(app, config.key, done.unit, done.milestone, done.at, "simulated-unit", None)
+            _submit_until(app, config.key, pending, day_end)
             sent = {k: v for k, v in kinds.items() if not k.startswith("skipped")}
             total.update(sent)
             clock.set_now(day_end)

@@ -303,14 +303,3 @@ def settle(
                 entry.status = NoticeStatus.PENDING.value
                 entry.next_attempt_at = now.add(minutes=config.delivery.next_attempt_after(entry.attempts))
     return failed_now
-
-
-def missing_contacts(session: Session, campaign: Campaign) -> dict[str, list[str]]:
-    """Units of the campaign's tree with no contact, per level: reported, never silently skipped."""
-    root = session.get(OrgUnit, campaign.root_unit_id)
-    assert root is not None
-    found: dict[str, list[str]] = defaultdict(list)
-    for unit in session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(root.path, autoescape=True))):
-        if not unit.contacts:
-            found[unit.level].append(unit.code)
-    return dict(found)

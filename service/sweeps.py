@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pendulum
@@ -111,13 +112,19 @@ def _fault(point: str) -> None:
         os._exit(70)
 
 
-def sweep(app: App, key: str | None, now: pendulum.DateTime, sender: Sender) -> dict[str, Any]:
-    """One whole sweep, in this process: decide every due notice into the outbox, then deliver."""
+BatchRunner = Callable[[App, str, Batch, pendulum.DateTime], SweepCounts]
+
+
+def sweep(
+    app: App, key: str | None, now: pendulum.DateTime, sender: Sender, run_batch: BatchRunner = sweep_one
+) -> dict[str, Any]:
+    """One whole sweep: decide every due notice into the outbox, batch by batch, then deliver. In this process by
+    default; the sweep flow passes a `run_batch` that runs each batch as a Prefect task."""
     result: dict[str, Any] = {"at": now.isoformat(), "campaigns": {}}
     for campaign_key in active_campaigns(app, key):
         total = SweepCounts()
         for batch in batches(app, campaign_key):
-            total.add(sweep_one(app, campaign_key, batch, now))
+            total.add(run_batch(app, campaign_key, batch, now))
         result["campaigns"][campaign_key] = {
             **total.as_dict(),
             "delivered": dict(deliver(app, campaign_key, now, sender)),
