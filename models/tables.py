@@ -42,6 +42,9 @@ class NoticeStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"
     SKIPPED = "skipped"
+    # The deliverer stopped while sending: a channel may or may not have it. Never resent by itself; the admin is
+    # told and may resend (`kiemdiem outbox resend --uncertain`).
+    UNCERTAIN = "uncertain"
 
 
 class OrgUnit(Base):
@@ -189,6 +192,8 @@ class OutboxEntry(Base):
     # Retries: not before this instant. Claims: when a deliverer took the entry (a stale claim is resolved).
     next_attempt_at: Mapped[pendulum.DateTime | None] = mapped_column(UTCDateTime)
     claimed_at: Mapped[pendulum.DateTime | None] = mapped_column(UTCDateTime)
+    # The deliverer holding a `sending` entry (notifications.liveness tells whether it is still alive).
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
 
 
 class AttemptStatus(enum.StrEnum):
@@ -197,6 +202,8 @@ class AttemptStatus(enum.StrEnum):
     FAILED = "failed"
     # The deliverer stopped between sending and recording: it may have arrived; never sent again (at most once).
     UNCERTAIN = "uncertain"
+    # An uncertain attempt the admin chose to send again (`outbox resend --uncertain`): no longer counts as done.
+    REQUEUED = "requeued"
 
 
 class DeliveryAttempt(Base):

@@ -1,12 +1,16 @@
 """The outbox: what is due for delivery, who receives it, and the record of every attempt.
 
 Delivery policy (at most once per channel, documented in the README):
-- An entry is claimed (`sending`, attempt counted) before anything is sent. For each channel, a delivery attempt
-  row (`sending`) is committed before the message goes out and completed (`sent` or `failed`) after.
+- An entry is claimed atomically (`sending`, attempt counted, the deliverer named in `claimed_by`) before anything
+  is sent: one conditional UPDATE … RETURNING, with SKIP LOCKED on PostgreSQL, so two deliverers never hold one
+  entry. For each channel, a delivery attempt row (`sending`) is committed before the message goes out and
+  completed (`sent` or `failed`) after; writing it also renews the claim and proves the deliverer still holds it.
 - A channel that accepted an entry is never sent it again. A refused channel is retried with exponential back-off;
   after the last attempt the entry is `failed` and the admin contacts are told, once.
-- A claim older than the lease (the deliverer crashed) is resolved, not resent: attempts still `sending` become
-  `uncertain` (the message may have arrived) and those channels are not tried again; channels never tried are.
+- A claim is taken over only when its deliverer is gone (notifications.liveness), never because it is slow. Its
+  attempts still `sending` become `uncertain` (the message may have arrived) and those channels are not tried
+  again; channels never tried are. An entry left with an uncertain channel is `uncertain`, told to the admin once,
+  and sent again only by `kiemdiem outbox resend --uncertain`.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pendulum
@@ -80,67 +85,84 @@ def supersede(session: Session, campaign: Campaign, now: pendulum.DateTime) -> i
     if older:
         session.execute(
             update(OutboxEntry)
-            .where(OutboxEntry.id.in_(older))
+            .where(OutboxEntry.id.in_(older), OutboxEntry.status == NoticeStatus.PENDING.value)
             .values(status=NoticeStatus.SKIPPED.value, last_error="superseded by a newer notice")
         )
     return len(older)
 
 
-def recover_stale(session: Session, campaign: Campaign, now: pendulum.DateTime) -> int:
-    """Resolve claims left by a deliverer that stopped: `sending` attempts become `uncertain`, entries go back to
-    pending, so that only the channels never tried are tried (see the module's policy)."""
-    stale = list(
+def recover_orphans(
+    session: Session, campaign: Campaign, now: pendulum.DateTime, gone: Callable[[set[str]], set[str]]
+) -> int:
+    """Take over the claims of deliverers that are gone (`gone` asks the liveness locks): their `sending`
+    attempts become `uncertain`, the entries go back to pending so that only the channels never tried are tried.
+    A claim with no owner (written before owners were recorded) is taken over after LEASE."""
+    owners = set(
         session.scalars(
-            select(OutboxEntry.id).where(
-                OutboxEntry.campaign_id == campaign.id,
-                OutboxEntry.status == NoticeStatus.SENDING.value,
-                OutboxEntry.claimed_at < now - LEASE,
-            )
+            select(OutboxEntry.claimed_by)
+            .where(OutboxEntry.campaign_id == campaign.id, OutboxEntry.status == NoticeStatus.SENDING.value)
+            .distinct()
         )
     )
-    if stale:
+    dead = gone({owner for owner in owners if owner is not None})
+    orphaned = OutboxEntry.claimed_by.in_(dead)
+    if None in owners:
+        orphaned = orphaned | (OutboxEntry.claimed_by.is_(None) & (OutboxEntry.claimed_at < now - LEASE))
+    taken = list(
+        session.scalars(
+            update(OutboxEntry)
+            .where(OutboxEntry.campaign_id == campaign.id, OutboxEntry.status == NoticeStatus.SENDING.value, orphaned)
+            .values(status=NoticeStatus.PENDING.value, claimed_at=None, claimed_by=None)
+            .returning(OutboxEntry.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if taken:
         session.execute(
             update(DeliveryAttempt)
-            .where(DeliveryAttempt.outbox_id.in_(stale), DeliveryAttempt.status == AttemptStatus.SENDING.value)
+            .where(DeliveryAttempt.outbox_id.in_(taken), DeliveryAttempt.status == AttemptStatus.SENDING.value)
             .values(
                 status=AttemptStatus.UNCERTAIN.value,
                 finished_at=now,
                 error="the deliverer stopped before recording the outcome; not resent",
             )
+            .execution_options(synchronize_session=False)
         )
-        session.execute(
-            update(OutboxEntry)
-            .where(OutboxEntry.id.in_(stale))
-            .values(status=NoticeStatus.PENDING.value, claimed_at=None)
-        )
-    return len(stale)
+    return len(taken)
 
 
-def claim(session: Session, campaign: Campaign, now: pendulum.DateTime, limit: int) -> list[int]:
-    """Mark up to `limit` deliverable entries as `sending` and count the attempt; nothing in quiet hours."""
+def claim(session: Session, campaign: Campaign, now: pendulum.DateTime, limit: int, owner: str) -> list[int]:
+    """Take up to `limit` deliverable entries for `owner` (`sending`, attempt counted), atomically: an entry another
+    deliverer took first is not returned. Nothing in quiet hours."""
     config = CampaignConfig.model_validate(campaign.config)
     if in_quiet_hours(now, config.reminders.quiet_hours, config.timezone):
         return []
-    ids = list(
+    deliverable = (
+        select(OutboxEntry.id)
+        .where(
+            OutboxEntry.campaign_id == campaign.id,
+            OutboxEntry.status == NoticeStatus.PENDING.value,
+            OutboxEntry.deliver_after <= now,
+            (OutboxEntry.next_attempt_at.is_(None)) | (OutboxEntry.next_attempt_at <= now),
+        )
+        .order_by(OutboxEntry.deliver_after, OutboxEntry.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return sorted(
         session.scalars(
-            select(OutboxEntry.id)
-            .where(
-                OutboxEntry.campaign_id == campaign.id,
-                OutboxEntry.status == NoticeStatus.PENDING.value,
-                OutboxEntry.deliver_after <= now,
-                (OutboxEntry.next_attempt_at.is_(None)) | (OutboxEntry.next_attempt_at <= now),
+            update(OutboxEntry)
+            .where(OutboxEntry.id.in_(deliverable.scalar_subquery()), OutboxEntry.status == NoticeStatus.PENDING.value)
+            .values(
+                status=NoticeStatus.SENDING.value,
+                attempts=OutboxEntry.attempts + 1,
+                claimed_at=now,
+                claimed_by=owner,
             )
-            .order_by(OutboxEntry.deliver_after, OutboxEntry.id)
-            .limit(limit)
+            .returning(OutboxEntry.id)
+            .execution_options(synchronize_session=False)
         )
     )
-    if ids:
-        session.execute(
-            update(OutboxEntry)
-            .where(OutboxEntry.id.in_(ids), OutboxEntry.status == NoticeStatus.PENDING.value)
-            .values(status=NoticeStatus.SENDING.value, attempts=OutboxEntry.attempts + 1, claimed_at=now)
-        )
-    return ids
 
 
 def plan_messages(
@@ -245,8 +267,25 @@ def _contexts(
     return found
 
 
-def start_attempts(session: Session, message: Message, now: pendulum.DateTime) -> None:
-    """Record, before sending, that this channel is being tried for each entry of the message."""
+class ClaimLost(Exception):
+    """This deliverer no longer holds an entry it claimed (it was taken for dead): it must stop sending."""
+
+
+def start_attempts(session: Session, message: Message, owner: str, now: pendulum.DateTime) -> None:
+    """Record, before sending, that this channel is being tried for each entry of the message; renew the claim
+    on those entries in the same transaction, and refuse (ClaimLost) if another deliverer has taken any of them."""
+    held = session.execute(
+        update(OutboxEntry)
+        .where(
+            OutboxEntry.id.in_(message.entry_ids),
+            OutboxEntry.status == NoticeStatus.SENDING.value,
+            OutboxEntry.claimed_by == owner,
+        )
+        .values(claimed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if held != len(set(message.entry_ids)):
+        raise ClaimLost(f"{len(set(message.entry_ids)) - held} of the message's notices were taken over")
     for entry_id in message.entry_ids:
         session.add(
             DeliveryAttempt(
@@ -261,45 +300,94 @@ def start_attempts(session: Session, message: Message, now: pendulum.DateTime) -
 
 
 def finish_attempts(session: Session, message: Message, error: str | None, now: pendulum.DateTime) -> None:
+    """The outcome of a message, also where a takeover had already marked it uncertain: now it is known."""
     session.execute(
         update(DeliveryAttempt)
-        .where(DeliveryAttempt.message == message.id, DeliveryAttempt.status == AttemptStatus.SENDING.value)
+        .where(
+            DeliveryAttempt.message == message.id,
+            DeliveryAttempt.status.in_((AttemptStatus.SENDING.value, AttemptStatus.UNCERTAIN.value)),
+        )
         .values(status=AttemptStatus.FAILED.value if error else AttemptStatus.SENT.value, finished_at=now, error=error)
+        .execution_options(synchronize_session=False)
     )
 
 
+@dataclass
+class Settled:
+    """Entries that have just reached a final state that people must hear of."""
+
+    failed: list[int] = field(default_factory=list)
+    uncertain: list[int] = field(default_factory=list)
+
+
 def settle(
-    session: Session, campaign: Campaign, entry_ids: list[int], unreachable: set[int], now: pendulum.DateTime
-) -> list[int]:
-    """Each claimed entry's state after its attempts: sent, back to pending for a retry, or failed.
-    Returns the entries that have just failed for good."""
+    session: Session,
+    campaign: Campaign,
+    entry_ids: list[int],
+    unreachable: set[int],
+    owner: str,
+    now: pendulum.DateTime,
+) -> Settled:
+    """Each entry this deliverer still holds, after its attempts: sent, uncertain, back to pending for a retry, or
+    failed."""
     config = CampaignConfig.model_validate(campaign.config)
     attempts: dict[int, list[DeliveryAttempt]] = defaultdict(list)
     for attempt in session.scalars(
         select(DeliveryAttempt).where(DeliveryAttempt.outbox_id.in_(entry_ids)).order_by(DeliveryAttempt.id)
     ):
         attempts[attempt.outbox_id].append(attempt)
-    failed_now = []
-    for entry in session.scalars(select(OutboxEntry).where(OutboxEntry.id.in_(entry_ids))):
-        entry.claimed_at = None
+    settled = Settled()
+    held = select(OutboxEntry).where(
+        OutboxEntry.id.in_(entry_ids),
+        OutboxEntry.status == NoticeStatus.SENDING.value,
+        OutboxEntry.claimed_by == owner,
+    )
+    for entry in session.scalars(held):
+        entry.claimed_at, entry.claimed_by = None, None
         latest: dict[str, DeliveryAttempt] = {}
         for attempt in attempts[entry.id]:
             if latest.get(attempt.channel) is None or latest[attempt.channel].status not in DONE_ATTEMPTS:
                 latest[attempt.channel] = attempt
         refused = [a for a in latest.values() if a.status == AttemptStatus.FAILED.value]
+        uncertain = [a.target for a in latest.values() if a.status == AttemptStatus.UNCERTAIN.value]
         if entry.id in unreachable:
             entry.status, entry.last_error = NoticeStatus.FAILED.value, "no contact for this recipient"
-            failed_now.append(entry.id)
-        elif not refused:
-            entry.status, entry.sent_at, entry.next_attempt_at = NoticeStatus.SENT.value, now, None
-            uncertain = [a.target for a in latest.values() if a.status == AttemptStatus.UNCERTAIN.value]
-            entry.last_error = f"uncertain, not resent: {', '.join(uncertain)}" if uncertain else None
-        else:
+            settled.failed.append(entry.id)
+        elif refused:
             entry.last_error = "; ".join(f"{a.target}: {a.error}" for a in refused)[:1000]
             if entry.attempts >= config.delivery.max_attempts:
                 entry.status = NoticeStatus.FAILED.value
-                failed_now.append(entry.id)
+                settled.failed.append(entry.id)
             else:
                 entry.status = NoticeStatus.PENDING.value
                 entry.next_attempt_at = now.add(minutes=config.delivery.next_attempt_after(entry.attempts))
-    return failed_now
+        elif uncertain:
+            entry.status, entry.next_attempt_at = NoticeStatus.UNCERTAIN.value, None
+            entry.last_error = f"may not have arrived (the deliverer stopped while sending): {', '.join(uncertain)}"
+            settled.uncertain.append(entry.id)
+        else:
+            entry.status, entry.sent_at, entry.next_attempt_at = NoticeStatus.SENT.value, now, None
+            entry.last_error = None
+    return settled
+
+
+def resend_uncertain(session: Session, campaign: Campaign) -> int:
+    """The admin's explicit choice to send uncertain notices again, to the uncertain channels too (a person may
+    then receive one twice: better than not at all). Their uncertain attempts no longer count as done."""
+    ids = list(
+        session.scalars(
+            update(OutboxEntry)
+            .where(OutboxEntry.campaign_id == campaign.id, OutboxEntry.status == NoticeStatus.UNCERTAIN.value)
+            .values(status=NoticeStatus.PENDING.value, attempts=0, next_attempt_at=None)
+            .returning(OutboxEntry.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if ids:
+        session.execute(
+            update(DeliveryAttempt)
+            .where(DeliveryAttempt.outbox_id.in_(ids), DeliveryAttempt.status == AttemptStatus.UNCERTAIN.value)
+            .values(status=AttemptStatus.REQUEUED.value)
+            .execution_options(synchronize_session=False)
+        )
+    return len(ids)

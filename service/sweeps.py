@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -15,9 +14,10 @@ from models.campaign_config import CampaignConfig
 from models.lookup import campaign_by_key
 from models.sweep import Batch, SweepCounts, plan_batches, sweep_batch
 from models.tables import Campaign, OrgUnit, OutboxEntry
-from notifications import outbox
+from notifications import liveness, outbox
 from notifications.messages import render_failures
 from notifications.senders import Sender
+from service import faults
 from service.bootstrap import App
 
 logger = logging.getLogger("kiemdiem.delivery")
@@ -46,16 +46,24 @@ def sweep_one(app: App, key: str, batch: Batch, now: pendulum.DateTime) -> Sweep
 def deliver(app: App, key: str, now: pendulum.DateTime, sender: Sender, chunk: int = 20_000) -> Counter[str]:
     """Deliver what may be delivered now, one message per channel (a digest of everything due to it), recording
     every attempt before it is made (notifications.outbox says the policy). Entries are claimed `chunk` at a time:
-    a recipient with notices in two chunks gets two digests."""
+    a recipient with notices in two chunks gets two digests. The deliverer holds its liveness lock throughout, so
+    that another sweep takes over its claims only if this process dies."""
+    owner = liveness.new_owner()
+    with liveness.alive(app.engine, owner):
+        return _deliver_as(app, key, now, sender, chunk, owner)
+
+
+def _deliver_as(app: App, key: str, now: pendulum.DateTime, sender: Sender, chunk: int, owner: str) -> Counter[str]:
     counts: Counter[str] = Counter()
     with app.unit_of_work() as session:
         campaign = campaign_by_key(session, key)
-        counts["recovered"] += outbox.recover_stale(session, campaign, now)
+        counts["recovered"] += outbox.recover_orphans(
+            session, campaign, now, lambda owners: liveness.gone(app.engine, owners)
+        )
         counts["superseded"] += outbox.supersede(session, campaign, now)
     while True:
         with app.unit_of_work() as session:
-            campaign = campaign_by_key(session, key)
-            claimed = outbox.claim(session, campaign, now, chunk)
+            claimed = outbox.claim(session, campaign_by_key(session, key), now, chunk, owner)
         if not claimed:
             return +counts
         with app.unit_of_work() as session:
@@ -64,24 +72,26 @@ def deliver(app: App, key: str, now: pendulum.DateTime, sender: Sender, chunk: i
             )
         for message in messages:
             with app.unit_of_work() as session:
-                outbox.start_attempts(session, message, now)
-            _fault("crash-before-send")
+                outbox.start_attempts(session, message, owner, now)
+            faults.reach("delivery.before-send")
             error = sender.send(message.url, message.title, message.body)
-            _fault("crash-after-send")
+            faults.reach("delivery.after-send")
             with app.unit_of_work() as session:
                 outbox.finish_attempts(session, message, error, now)
             counts["messages_failed" if error else "messages"] += 1
         with app.unit_of_work() as session:
-            campaign = campaign_by_key(session, key)
-            failed = outbox.settle(session, campaign, claimed, unreachable, now)
+            settled = outbox.settle(session, campaign_by_key(session, key), claimed, unreachable, owner, now)
             states = Counter(session.scalars(select(OutboxEntry.status).where(OutboxEntry.id.in_(claimed))))
-        counts.update({"sent": states["sent"], "retry": states["pending"], "failed": states["failed"]})
-        if failed:
-            _tell_admin(app, key, failed, sender, now)
+        counts.update(
+            {"sent": states["sent"], "retry": states["pending"], "failed": states["failed"]}
+            | {"uncertain": states["uncertain"]}
+        )
+        if settled.failed or settled.uncertain:
+            _tell_admin(app, key, settled.failed + settled.uncertain, sender, now)
 
 
-def _tell_admin(app: App, key: str, failed: list[int], sender: Sender, now: pendulum.DateTime) -> None:
-    """Tell the admin contacts, once, about notices that failed for good."""
+def _tell_admin(app: App, key: str, entries: list[int], sender: Sender, now: pendulum.DateTime) -> None:
+    """Tell the admin contacts, once, about notices that failed for good or may not have arrived."""
     with app.unit_of_work() as session:
         campaign = campaign_by_key(session, key)
         contacts = CampaignConfig.model_validate(campaign.config).admin_contacts
@@ -89,7 +99,7 @@ def _tell_admin(app: App, key: str, failed: list[int], sender: Sender, now: pend
             session.execute(
                 select(OutboxEntry, OrgUnit.code)
                 .join(OrgUnit, OrgUnit.id == OutboxEntry.unit_id)
-                .where(OutboxEntry.id.in_(failed))
+                .where(OutboxEntry.id.in_(entries))
             )
             .tuples()
             .all()
@@ -97,19 +107,13 @@ def _tell_admin(app: App, key: str, failed: list[int], sender: Sender, now: pend
         fresh = [(entry, code) for entry, code in rows if not entry.details.get("admin_told")]
         if not fresh:
             return
-        title, body = render_failures([(code, e.kind, e.last_error or "") for e, code in fresh])
+        title, body = render_failures([(code, e.kind, f"{e.status}: {e.last_error or ''}") for e, code in fresh])
         told = [url for url in contacts if sender.send(url, title, body) is None]
         if told:
             for entry, _code in fresh:
                 entry.details = {**entry.details, "admin_told": now.isoformat()}
         else:
-            logger.warning("%d notices of %s failed for good and no admin contact could be told", len(fresh), key)
-
-
-def _fault(point: str) -> None:
-    """Fault injection for the crash tests: KIEMDIEM_FAULT_INJECTION=<point> stops the process dead there."""
-    if os.environ.get("KIEMDIEM_FAULT_INJECTION") == point:
-        os._exit(70)
+            logger.warning("%d notices of %s failed or are uncertain and no admin contact could be told", len(fresh), key)
 
 
 BatchRunner = Callable[[App, str, Batch, pendulum.DateTime], SweepCounts]
