@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pendulum
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from models.calendar import deadline_day, in_quiet_hours
@@ -105,7 +105,7 @@ def recover_orphans(
         )
     )
     dead = gone({owner for owner in owners if owner is not None})
-    orphaned = OutboxEntry.claimed_by.in_(dead)
+    orphaned: ColumnElement[bool] = OutboxEntry.claimed_by.in_(dead)
     if None in owners:
         orphaned = orphaned | (OutboxEntry.claimed_by.is_(None) & (OutboxEntry.claimed_at < now - LEASE))
     taken = list(
@@ -274,7 +274,7 @@ class ClaimLost(Exception):
 def start_attempts(session: Session, message: Message, owner: str, now: pendulum.DateTime) -> None:
     """Record, before sending, that this channel is being tried for each entry of the message; renew the claim
     on those entries in the same transaction, and refuse (ClaimLost) if another deliverer has taken any of them."""
-    held = session.execute(
+    held: int = session.execute(  # type: ignore[attr-defined]  # a DML result has rowcount
         update(OutboxEntry)
         .where(
             OutboxEntry.id.in_(message.entry_ids),

@@ -113,7 +113,7 @@ def _tell_admin(app: App, key: str, entries: list[int], sender: Sender, now: pen
             for entry, _code in fresh:
                 entry.details = {**entry.details, "admin_told": now.isoformat()}
         else:
-            logger.warning("%d notices of %s failed or are uncertain and no admin contact could be told", len(fresh), key)
+            logger.warning("%d notices of %s failed or are uncertain; no admin contact could be told", len(fresh), key)
 
 
 BatchRunner = Callable[[App, str, Batch, pendulum.DateTime], SweepCounts]
