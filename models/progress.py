@@ -16,7 +16,17 @@ from sqlalchemy.orm import Session
 from models.errors import fail
 from models.levels import level_rank
 from models.lookup import campaign_by_key, unit_by_code
-from models.tables import Assignment, AssignmentStatus, Campaign, Milestone, OrgUnit, Report, ReportLine
+from models.tables import (
+    Assignment,
+    AssignmentStatus,
+    Campaign,
+    Milestone,
+    NoticeStatus,
+    OrgUnit,
+    OutboxEntry,
+    Report,
+    ReportLine,
+)
 
 DONE = (AssignmentStatus.SUBMITTED.value, AssignmentStatus.ACCEPTED.value)
 SUBJECTS = ("organization", "member", "leadership_collective", "leader")
@@ -56,6 +66,9 @@ class Progress(BaseModel):
     no_contact: dict[str, int] = {}
     # Units of the subtree added after the launch: not in the campaign's denominators (the tree as launched).
     added_after_launch: dict[str, int] = {}
+    # Notices to the subtree that need a person: `failed` (every retry refused) and `uncertain` (the deliverer
+    # stopped while sending: may not have arrived). Only the states present are listed.
+    notices: dict[str, int] = {}
 
 
 def pct(part: int, whole: int) -> float:
@@ -80,6 +93,7 @@ def progress(
         results=_results(session, campaign, root),
         no_contact=_no_contact(session, root),
         added_after_launch=_added_after_launch(session, campaign, root),
+        notices=_notices_needing_attention(session, campaign, root),
     )
 
 
@@ -192,3 +206,18 @@ def _added_after_launch(session: Session, campaign: Campaign, root: OrgUnit) -> 
         .group_by(OrgUnit.level)
     )
     return {level: count for level, count in session.execute(query).tuples()}
+
+
+def _notices_needing_attention(session: Session, campaign: Campaign, root: OrgUnit) -> dict[str, int]:
+    states = (NoticeStatus.FAILED.value, NoticeStatus.UNCERTAIN.value)
+    query = (
+        select(OutboxEntry.status, func.count())
+        .join(OrgUnit, OrgUnit.id == OutboxEntry.unit_id)
+        .where(
+            OutboxEntry.campaign_id == campaign.id,
+            OutboxEntry.status.in_(states),
+            OrgUnit.path.startswith(root.path, autoescape=True),
+        )
+        .group_by(OutboxEntry.status)
+    )
+    return {status: count for status, count in session.execute(query).tuples()}

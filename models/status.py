@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pendulum
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models.errors import fail
@@ -46,10 +46,24 @@ def find_assignment(session: Session, campaign_key: str, unit_code: str, milesto
     return assignment
 
 
+def hold(session: Session, assignment: Assignment) -> None:
+    """Serialize changes to one assignment: take its row lock (on SQLite, the database's write lock), then read it
+    again. Of two requests at once, the second waits, sees the first one's change and is judged on it, so a state
+    changes once and a report gets one version per submission."""
+    session.execute(
+        update(Assignment)
+        .where(Assignment.id == assignment.id)
+        .values(updated_at=Assignment.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(assignment)
+
+
 def submit(
     session: Session, assignment: Assignment, now: pendulum.DateTime, actor: str, report: ReportIn | None
 ) -> Assignment:
     """Record completion at `now`: on time when `now` is before the end of the local deadline day."""
+    hold(session, assignment)
     if assignment.status in CLOSED_STATUSES:
         raise fail(
             "already_closed",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from models.errors import fail
 from models.outbox_keys import notice_key
+from models.status import hold
 from models.tables import (
     Assignment,
     AssignmentStatus,
@@ -48,6 +49,7 @@ def set_state(
     """Move an assignment to `state` by the rules above; `until` gives a new (grace) deadline, `meeting_date` the
     day of the unit's self-review meeting (with in_progress), `override` lets the
     admin accept a parent before all its children have submitted (the reason is kept)."""
+    hold(session, assignment)
     if state not in ALLOWED:
         raise fail(
             "unknown_state",
@@ -115,6 +117,7 @@ def extend(
             "an extension needs a reason (--reason)",
             field="--reason",
         )
+    hold(session, assignment)
     campaign = session.get(Campaign, assignment.campaign_id)
     assert campaign is not None
     _move_deadline(assignment, campaign, until, now)
@@ -137,6 +140,16 @@ def extend(
 
 
 def _move_deadline(assignment: Assignment, campaign: Campaign, until: dt.date, now: pendulum.DateTime) -> None:
+    latest = dt.date(campaign.year + 1, 12, 31)  # well before the end of the calendar (9999-12-31 overflows)
+    if until > latest:
+        raise fail(
+            "deadline_too_late",
+            f"hạn mới (until) {until:%d/%m/%Y} quá xa: muộn nhất là {latest:%d/%m/%Y}, cuối năm sau năm của đợt "
+            f"({campaign.year})",
+            f"the new deadline (until) {until} is too far: at most {latest}, the end of the year after the "
+            f"campaign's ({campaign.year})",
+            field="--until",
+        )
     due_before = pendulum.datetime(until.year, until.month, until.day, tz=campaign.timezone).add(days=1)
     if due_before <= now:
         raise fail(

@@ -11,6 +11,7 @@ from models import db
 from models.campaign_config import CampaignConfig, parse_campaign_config
 from models.errors import fail
 from models.launch import LaunchSummary, launch_campaign
+from service import faults
 from service.bootstrap import App
 
 
@@ -38,5 +39,6 @@ def launch(app: App, config_path: Path, now: pendulum.DateTime, actor: str) -> L
     config = read_config(config_path, app.settings.levels)
     with app.unit_of_work() as session:
         summary = launch_campaign(session, config, now, actor)
+        faults.reach("launch.before-commit")
     db.refresh_statistics(app.engine)
     return summary

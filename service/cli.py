@@ -9,7 +9,8 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -313,6 +314,38 @@ def outbox_retry(
         typer.echo(f"{count} thông báo được gửi lại ở lần quét tới / notices queued again for the next sweep")
 
 
+@outbox_app.command("resend")
+@command
+def outbox_resend(
+    campaign: Annotated[str, typer.Option("--campaign", help="Campaign key.")],
+    uncertain: Annotated[
+        bool, typer.Option("--uncertain", help="Resend the notices that may not have arrived (required).")
+    ] = False,
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Send the uncertain notices again, to every channel: some people may get one twice (gửi lại tin chưa chắc
+    đã đến)."""
+    if not uncertain:
+        raise InputError(
+            [
+                Problem(
+                    rule="required",
+                    field="--uncertain",
+                    vi="cần --uncertain: chỉ gửi lại các thông báo có thể chưa đến",
+                    en="--uncertain is required: only notices that may not have arrived are resent",
+                )
+            ]
+        )
+    from service.outbox_view import resend_uncertain
+
+    count = resend_uncertain(_app(), campaign, clock.now(), _actor())
+    if output == Format.json:
+        _print_json({"campaign": campaign, "requeued": count})
+    else:
+        typer.echo(f"{count} thông báo sẽ được gửi lại ở lần quét tới / notices to be sent again at the next sweep")
+
+
 @notify_app.command("test")
 @command
 def notify_test(
@@ -465,6 +498,50 @@ def tokens_revoke(
 
 report_app = typer.Typer(invoke_without_command=True, help="The board's report, and the units' forms (báo cáo).")
 app.add_typer(report_app, name="report")
+Force = Annotated[bool, typer.Option("--force", help="Overwrite the --out file if it already exists.")]
+
+
+@contextmanager
+def _output_file(out: Path, suffixes: tuple[str, ...], force: bool) -> Iterator[Path]:
+    """Check `--out` before any work (a known suffix, an existing folder, no file overwritten without --force), give
+    the writer a temporary file beside it, and put that in place only once it is written whole."""
+    import secrets
+
+    def refuse(rule: str, vi: str, en: str) -> InputError:
+        return InputError([Problem(rule=rule, field="--out", vi=f"--out {out}: {vi}", en=f"--out {out}: {en}")])
+
+    allowed = ", ".join(suffixes)
+    if out.suffix.lower() not in suffixes:
+        raise refuse("unknown_format", f"lệnh này chỉ ghi tệp {allowed}", f"this command writes {allowed} only")
+    if out.is_dir():
+        raise refuse("out_is_folder", "đây là thư mục, cần tên tệp", "this is a folder: give a file name")
+    if not out.parent.is_dir():
+        raise refuse(
+            "no_such_folder",
+            f"thư mục «{out.parent}» không tồn tại; hãy tạo trước",
+            f"folder '{out.parent}' does not exist; create it first",
+        )
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise refuse("folder_not_writable", f"không ghi được vào «{out.parent}»", f"cannot write into '{out.parent}'")
+    exists = refuse("file_exists", "tệp đã có; thêm --force để ghi đè", "the file exists; add --force to overwrite it")
+    if (out.exists() or out.is_symlink()) and not force:
+        raise exists
+    temporary = out.with_name(f".{out.stem}.{secrets.token_hex(4)}.part{out.suffix}")
+    try:
+        yield temporary
+        if force:
+            os.replace(temporary, out)
+        else:
+            try:
+                os.link(temporary, out)  # fails if the file appeared meanwhile: nothing is overwritten
+            except FileExistsError:
+                raise exists from None
+            except OSError:  # a file system without hard links: check, then move
+                if out.exists():
+                    raise exists from None
+                os.replace(temporary, out)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 @report_app.callback()
@@ -474,6 +551,7 @@ def report_board(
     campaign: Annotated[str | None, typer.Option("--campaign", help="Campaign key.")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="FILE.xlsx, FILE.html or FILE.pdf")] = None,
     root: Annotated[str | None, typer.Option("--root", help="Only the subtree under this unit.")] = None,
+    force: Force = False,
     at: At = None,
     output: Fmt = Format.table,
 ) -> None:
@@ -493,7 +571,9 @@ def report_board(
         )
     from service.progress_view import write_board_report
 
-    typer.echo(str(write_board_report(_app(), campaign, root, out, clock.now())))
+    with _output_file(out, (".xlsx", ".html", ".pdf"), force) as temporary:
+        write_board_report(_app(), campaign, root, temporary, clock.now())
+    typer.echo(str(out))
 
 
 @report_app.command("template")
@@ -502,15 +582,22 @@ def report_template(
     campaign: Annotated[str, typer.Option("--campaign", help="Campaign key.")],
     unit: Annotated[str, typer.Option("--unit", help="Unit code.")],
     milestone: Annotated[str, typer.Option("--milestone", help="Milestone key.")] = "grassroots_review",
-    out: Annotated[Path | None, typer.Option("--out", help="Where to write the form (.xlsx).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Where to write the form (.xlsx); default CAMPAIGN-UNIT.xlsx here.")
+    ] = None,
+    force: Force = False,
     at: At = None,
     output: Fmt = Format.table,
 ) -> None:
-    """Write the XLSX form a unit fills in offline (biểu mẫu báo cáo)."""
+    """Write the XLSX form a unit fills in offline, signed for that unit (biểu mẫu báo cáo)."""
+    import re
+
     from service.status import write_form
 
-    path = write_form(_app(), campaign, unit, milestone, out or Path(f"{campaign}-{unit}.xlsx"), clock.now())
-    typer.echo(str(path))
+    out = out or Path(re.sub(r"[^\w.-]", "_", f"{campaign}-{unit}") + ".xlsx")
+    with _output_file(out, (".xlsx",), force) as temporary:
+        write_form(_app(), campaign, unit, milestone, temporary, clock.now())
+    typer.echo(str(out))
 
 
 @status_app.command("import")
@@ -520,7 +607,10 @@ def status_import(
     at: At = None,
     output: Fmt = Format.table,
 ) -> None:
-    """Submit a filled-in XLSX form, with the same checks as `status submit` (nhập biểu mẫu)."""
+    """Submit a filled-in XLSX form, with the same checks as `status submit` (nhập biểu mẫu).
+
+    Refused, with nothing changed, if the form was altered to name another unit, campaign or milestone than the one
+    it was made for (its signature no longer matches), or a count cell holds a formula."""
     from service.status import import_form
 
     result = import_form(_app(), file, clock.now(), _actor())

@@ -69,6 +69,27 @@ def retry_failed(app: App, campaign_key: str, now: pendulum.DateTime, actor: str
         return int(count or 0)
 
 
+def resend_uncertain(app: App, campaign_key: str, now: pendulum.DateTime, actor: str) -> int:
+    """The admin's choice to send the uncertain notices again, to every channel (notifications.outbox)."""
+    from notifications.outbox import resend_uncertain as requeue
+
+    with app.unit_of_work() as session:
+        campaign = campaign_by_key(session, campaign_key)
+        count = requeue(session, campaign)
+        session.add(
+            AuditEntry(
+                at=now,
+                actor=actor,
+                action="outbox.resend_uncertain",
+                campaign_id=campaign.id,
+                entity="campaign",
+                entity_key=campaign_key,
+                details={"requeued": count},
+            )
+        )
+        return count
+
+
 def test_contacts(app: App, unit_code: str, now: pendulum.DateTime) -> list[dict[str, Any]]:
     from notifications.redact import redact_url
     from notifications.senders import default_sender

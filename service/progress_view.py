@@ -36,6 +36,10 @@ def progress_lines(report: Progress) -> list[str]:
     if report.no_contact:
         missing = ", ".join(f"{level} {vn_int(n)}" for level, n in report.no_contact.items())
         lines.append(f"Đơn vị chưa có địa chỉ liên hệ / units with no contact: {missing}")
+    if report.notices:
+        states = {"failed": "không gửi được / failed", "uncertain": "có thể chưa đến / uncertain"}
+        listed = ", ".join(f"{states.get(state, state)} {vn_int(n)}" for state, n in report.notices.items())
+        lines.append(f"Thông báo cần xem lại / notices to check (kiemdiem outbox): {listed}")
     if report.added_after_launch:
         added = ", ".join(f"{level} {vn_int(n)}" for level, n in report.added_after_launch.items())
         lines.append(

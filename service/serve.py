@@ -13,11 +13,13 @@ from service.bootstrap import App
 
 
 def schedules(config: CampaignConfig) -> list[str]:
-    """Cron lines (minute hour day month weekday) of a campaign's sweeps, local to `config.timezone`."""
+    """Cron lines (minute hour day month weekday) of a campaign's sweeps, local to `config.timezone`. No two
+    fire at one instant: the hourly deadline-day lines leave out the daily send hour."""
     send_at = config.reminders.send_at
     lines = [f"{send_at.minute} {send_at.hour} * * *"]
+    other_hours = ",".join(str(hour) for hour in range(24) if hour != send_at.hour)
     for deadline in sorted({m.deadline for m in config.milestones}):
-        lines.append(f"{send_at.minute} * {deadline.day} {deadline.month} *")
+        lines.append(f"{send_at.minute} {other_hours} {deadline.day} {deadline.month} *")
     return lines
 
 

@@ -13,6 +13,7 @@ from models.errors import fail
 from models.reports import parse_report
 from models.status import find_assignment, submit
 from models.tables import Assignment
+from service import faults
 from service.bootstrap import App
 
 
@@ -44,6 +45,7 @@ def submit_status(
     payload = parse_report(read_report(report)) if report else None
     with app.unit_of_work() as session:
         assignment = submit(session, find_assignment(session, campaign, unit, milestone), now, actor, payload)
+        faults.reach("submit.before-commit")
         return {
             "campaign": campaign,
             "unit": unit,
@@ -102,14 +104,14 @@ def extend_deadline(
 
 
 def import_form(app: App, path: Path, now: pendulum.DateTime, actor: str) -> dict[str, Any]:
-    """A filled-in XLSX form, submitted for the unit and milestone it was made for."""
+    """A filled-in XLSX form, submitted for the unit and milestone it was made for (as its signature proves)."""
     from service.report_forms import read_form
 
     if not path.is_file():
         raise fail("file_not_found", f"không tìm thấy tệp {path}", f"file not found: {path}", field="FILE")
-    meta, report = read_form(path.read_bytes(), path.name)
+    meta, report = read_form(path.read_bytes(), path.name, _form_key(app))
     with app.unit_of_work() as session:
-        assignment = find_assignment(session, meta.get("campaign", ""), meta.get("unit", ""), meta.get("milestone", ""))
+        assignment = find_assignment(session, meta["campaign"], meta["unit"], meta["milestone"])
         submit(session, assignment, now, actor, report)
         return {
             "campaign": meta["campaign"],
@@ -131,8 +133,15 @@ def write_form(app: App, campaign: str, unit: str, milestone: str, out: Path, no
         root = session.get(OrgUnit, found.root_unit_id)
         target = unit_by_code(session, unit)
         assert root is not None
-        write_template(out, campaign, unit, target.name, milestone, root.name, found.year, now)
+        unit_name, issuer, year = target.name, root.name, found.year
+    write_template(out, _form_key(app), (campaign, unit, milestone), unit_name, issuer, year, now)
     return out
+
+
+def _form_key(app: App) -> bytes:
+    from service.secret_key import derive
+
+    return derive(app.settings.home, "offline-form")
 
 
 def assignment_view(assignment: Assignment, campaign: str, unit: str, milestone: str) -> dict[str, Any]:

@@ -129,6 +129,7 @@ def sweep(
         total = SweepCounts()
         for batch in batches(app, campaign_key):
             total.add(run_batch(app, campaign_key, batch, now))
+            faults.reach("sweep.after-batch")
         result["campaigns"][campaign_key] = {
             **total.as_dict(),
             "delivered": dict(deliver(app, campaign_key, now, sender)),
