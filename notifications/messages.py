@@ -1,9 +1,16 @@
 """The words of each notice, from the Jinja2 templates in notifications/templates: Vietnamese first, then
-English; Markdown for channels that render it, short unaccented text for SMS."""
+English; Markdown for channels that render it, short unaccented text for SMS.
+
+Everything a template prints comes from users (unit names and codes, titles, plan numbers, reasons) or is safe
+to treat as if it did, so each environment escapes every `{{ … }}` in one place, its `finalize`: the Markdown one
+for Markdown (Apprise turns it into the HTML of an email: no user tag, link or image may survive, the text must
+still read as typed), the text one for SMS and titles (control characters and line breaks removed)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,6 +20,24 @@ from typing import Any
 WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 TEMPLATES = Path(__file__).parent / "templates"
 SMS_SEGMENT = 160
+# Bidirectional embeddings, overrides and isolates: invisible, and they make text read other than it is stored.
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Inline Markdown syntax that Python-Markdown (Apprise's converter) lets a backslash escape: emphasis, code,
+# links and images, headings, tables. `<`, `>` and `&` become HTML entities instead, so no tag or entity survives.
+MARKDOWN_SYNTAX = re.compile(r"([\\`*_\[\]#|])")
+
+
+def plain_text(value: object) -> str:
+    """One line of text as typed, minus control characters: line breaks and tabs become one space (a title with
+    CR/LF would inject an email header), other control and bidi characters are dropped."""
+    text = BIDI_CONTROLS.sub("", str(value))
+    text = " ".join(text.split())
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
+
+
+def markdown_text(value: object) -> str:
+    """`plain_text` that Markdown shows as typed: `Chi bộ <Số 1>` stays that text, `[x](javascript:…)` no link."""
+    return MARKDOWN_SYNTAX.sub(r"\\\1", html.escape(plain_text(value), quote=False))
 
 
 def vn_date(day: dt.date) -> str:
@@ -60,31 +85,36 @@ class NoticeContext:
         }
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Any:
+@lru_cache(maxsize=2)
+def _environment(output: str = "markdown") -> Any:
+    """Templates for `markdown` (every printed value through `markdown_text`) or `text` (through `plain_text`)."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     return Environment(
-        loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False
+        loader=FileSystemLoader(TEMPLATES),
+        undefined=StrictUndefined,
+        keep_trailing_newline=False,
+        autoescape=False,  # HTML escaping alone would leave Markdown links and images: `finalize` does both
+        finalize=markdown_text if output == "markdown" else plain_text,
     )
 
 
 def _notice(ctx: NoticeContext, language: str) -> tuple[str, str]:
-    text = _environment().get_template(f"notice.{language}.j2").render(**ctx.variables())
-    body, _, subject = text.rpartition("\x00")
-    return subject.strip(), body.strip()
+    """The notice's subject (plain text, set by the template as `subject`) and its Markdown body."""
+    module = _environment().get_template(f"notice.{language}.j2").make_module(ctx.variables())
+    return plain_text(module.subject), str(module).strip()
 
 
 def render(ctx: NoticeContext) -> tuple[str, str]:
     """Title (Vietnamese) and Markdown body (Vietnamese, then English) of one notice."""
     subject_vi, body_vi = _notice(ctx, "vi")
     _subject_en, body_en = _notice(ctx, "en")
-    return f"[{ctx.plan_number}] {subject_vi}", f"{body_vi}\n\n---\n\n{body_en}"
+    return f"[{plain_text(ctx.plan_number)}] {subject_vi}", f"{body_vi}\n\n---\n\n{body_en}"
 
 
 def render_sms(ctx: NoticeContext) -> str:
     """One SMS segment where possible: unaccented Vietnamese, cut at 160 characters."""
-    text = unaccented(_environment().get_template("sms.j2").render(**ctx.variables()).strip())
+    text = unaccented(_environment("text").get_template("sms.j2").render(**ctx.variables()).strip())
     return text if len(text) <= SMS_SEGMENT else text[: SMS_SEGMENT - 1] + "…"
 
 
@@ -99,12 +129,12 @@ def render_digest(contexts: list[NoticeContext], plan_number: str) -> tuple[str,
     environment = _environment()
     body_vi = environment.get_template("digest.vi.j2").render(items=items).strip()
     body_en = environment.get_template("digest.en.j2").render(items=items).strip()
-    title = f"[{plan_number}] {headline}: {len(contexts)} thông báo / {len(contexts)} notices"
+    title = f"[{plain_text(plan_number)}] {headline}: {len(contexts)} thông báo / {len(contexts)} notices"
     return title, f"{body_vi}\n\n---\n\n{body_en}"
 
 
 def render_failures(rows: list[tuple[str, str, str]]) -> tuple[str, str]:
     """To the admin: notices that could not be delivered after every retry (unit, kind, last error)."""
     title = f"Không gửi được {len(rows)} thông báo / {len(rows)} notices could not be delivered"
-    lines = [f"- {unit}: {kind} — {error}" for unit, kind, error in rows]
-    return title, "\n".join(["Các thông báo sau đã hết số lần thử / these notices failed after every retry:", *lines])
+    items = [{"unit": unit, "kind": kind, "error": error} for unit, kind, error in rows]
+    return title, _environment().get_template("failures.j2").render(items=items).strip()
