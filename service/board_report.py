@@ -118,23 +118,29 @@ def write(path: Path, report: Progress, issuer: str, title: str, plan: str, plac
 
 
 def _xlsx(path: Path, report: Progress, head: list[str]) -> None:
+    """Every cell a text (the numbers too, written the offices' way), never a formula: a unit or campaign name
+    starting with `=` is shown as written."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    from service.report_forms import write_row
 
     levels, results = tables(report)
     book = Workbook()
     for sheet, columns, rows in ((book.active, RESULT_HEAD, results), (book.create_sheet(), LEVEL_HEAD, levels)):
         sheet.title = "Kết quả" if columns is RESULT_HEAD else "Tiến độ"
-        for line in head:
-            sheet.append([line])
+        lines = [
+            *[[line] for line in head],
+            [],
+            columns,
+            [f"({i})" for i in range(1, len(columns) + 1)],
+            *rows,
+            [],
+            ["NGƯỜI LẬP BIỂU", "", "", "", "", "", "", "TRƯỞNG BAN"],
+        ]
+        for number, values in enumerate(lines, start=1):
+            write_row(sheet, number, values)
         sheet["A1"].font = sheet["A3"].font = Font(name="Times New Roman", bold=True)
-        sheet.append([])
-        sheet.append(columns)
-        sheet.append([f"({i})" for i in range(1, len(columns) + 1)])
-        for row in rows:
-            sheet.append(row)
-        sheet.append([])
-        sheet.append(["NGƯỜI LẬP BIỂU", "", "", "", "", "", "", "TRƯỞNG BAN"])
     book.save(path)
 
 
