@@ -11,7 +11,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from models.campaign_config import CampaignConfig, MilestoneConfig
-from models.errors import fail
+from models.errors import InputError, Problem, capped, fail
 from models.outbox_keys import notice_key
 from models.tables import (
     Assignment,
@@ -23,6 +23,7 @@ from models.tables import (
     OrgUnit,
     OutboxEntry,
 )
+from models.validation_messages import shown
 
 
 class LaunchSummary(BaseModel):
@@ -66,6 +67,9 @@ def launch_campaign(session: Session, config: CampaignConfig, now: pendulum.Date
             f"no unit '{config.root}': import the org tree first (kiemdiem units import)",
             field="root",
         )
+    problems = working_group_problems(session, config, root)
+    if problems:
+        raise InputError(capped(problems))
     units = subtree(session, root)
     campaign = Campaign(
         key=config.key,
@@ -124,6 +128,38 @@ def launch_campaign(session: Session, config: CampaignConfig, now: pendulum.Date
         units_per_level=dict(Counter(u.level for u in units)),
         empty_milestones=[key for key, count in assignments.items() if count == 0],
     )
+
+
+def working_group_problems(session: Session, config: CampaignConfig, root: OrgUnit) -> list[Problem]:
+    """Each unit a working group watches is in the tree, under the campaign's root."""
+    codes = sorted({code for group in config.working_groups for code in group.units})
+    paths: dict[str, str] = {}
+    for start in range(0, len(codes), 500):
+        chunk = codes[start : start + 500]
+        paths.update(session.execute(select(OrgUnit.code, OrgUnit.path).where(OrgUnit.code.in_(chunk))).tuples().all())
+    problems = []
+    for index, group in enumerate(config.working_groups):
+        for position, code in enumerate(group.units):
+            path, named = paths.get(code), shown((), code) or "…"
+            if path is not None and path.startswith(root.path):
+                continue
+            vi, en = (
+                (f"không có đơn vị {named} trong cây tổ chức", f"no unit {named} in the org tree")
+                if path is None
+                else (
+                    f"đơn vị {named} không thuộc cây của {root.code}, phạm vi của đợt",
+                    f"unit {named} is not under {root.code}, the campaign's root",
+                )
+            )
+            problems.append(
+                Problem(
+                    rule="unknown_unit" if path is None else "outside_campaign",
+                    field=f"working_groups[{index}].units[{position}]",
+                    vi=vi,
+                    en=en,
+                )
+            )
+    return problems
 
 
 def _assignment_row(

@@ -140,7 +140,7 @@ BAD_CONFIGS = [
     ),
     pytest.param(
         {"milestones": milestones(m0__levels=["branch", "ward"])},
-        "milestones[0].levels",
+        "milestones[0].levels[1]",
         "unknown_level",
         "ward",
         id="unknown-level",
