@@ -156,7 +156,8 @@ def test_hostile_names_and_reason_reach_the_email_as_text(kiemdiem, env, tmp_pat
     assert CAMPAIGN_TITLE in seen["cs-2"] and MILESTONE_TITLE in seen["cs-2"]
     assert f"Lý do: {REASON}." in seen["cs-1-cb1"] and f"Reason: {REASON}." in seen["cs-1-cb1"]
     assert "Chi bộ Hai Bcc: victim@evil.example X-Injected: yes (CS-2)" in seen["hu-a"]
-    # the escalation to HU-A carries CS-2's name in its subject, on one line
+    # the escalation to HU-A carries CS-2's name in its subject, on one line (Apprise's email.header.Header would
+    # also fold a CR/LF left in; test_messages checks that no title carries one, for every channel)
     (escalation,) = [m for m in by_to["hu-a"] if "Báo cáo cấp trên" in str(m["subject"])]
     assert str(escalation["subject"]).startswith(
         "[45-KH/HU] Báo cáo cấp trên: Chi bộ Hai Bcc: victim@evil.example X-Injected: yes (CS-2) quá hạn 2 ngày"
