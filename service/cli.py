@@ -57,7 +57,7 @@ def command(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         as_json = kwargs.get("output") == Format.json
         try:
-            if kwargs.get("at"):
+            if kwargs.get("at") is not None:  # `--at ""` is an error, not "now"
                 clock.set_now(_parse_at(kwargs["at"]))
             return fn(*args, **kwargs)
         except InputError as error:
@@ -228,11 +228,15 @@ def campaign_sweep(
         result = sweep(_app(), campaign, clock.now(), AppriseSender())
     if output == Format.json:
         _print_json(result)
-        return
-    for key, counts in result["campaigns"].items():
-        decided = ", ".join(f"{kind} {n}" for kind, n in counts["decided"].items()) or "—"
-        delivered = ", ".join(f"{kind} {n}" for kind, n in counts["delivered"].items()) or "—"
-        typer.echo(f"{key}: quyết định / decided: {decided}; gửi / delivery: {delivered}")
+    else:
+        for key, counts in result["campaigns"].items():
+            decided = ", ".join(f"{kind} {n}" for kind, n in counts["decided"].items()) or "—"
+            delivered = ", ".join(f"{kind} {n}" for kind, n in counts["delivered"].items()) or "—"
+            typer.echo(f"{key}: quyết định / decided: {decided}; gửi / delivery: {delivered}")
+    for key, error in result.get("failed", {}).items():
+        typer.echo(f"{key}: quét không thành công / sweep failed: {error}", err=True)
+    if result.get("failed"):
+        raise typer.Exit(1)
 
 
 @status_app.command("submit")

@@ -16,6 +16,7 @@ from models.sweep import Batch, SweepCounts, plan_batches, sweep_batch
 from models.tables import Campaign, OrgUnit, OutboxEntry
 from notifications import liveness, outbox
 from notifications.messages import render_failures
+from notifications.redact import redact
 from notifications.senders import Sender
 from service import faults
 from service.bootstrap import App
@@ -126,12 +127,21 @@ def sweep(
     default; the sweep flow passes a `run_batch` that runs each batch as a Prefect task."""
     result: dict[str, Any] = {"at": now.isoformat(), "campaigns": {}}
     for campaign_key in active_campaigns(app, key):
-        total = SweepCounts()
-        for batch in batches(app, campaign_key):
-            total.add(run_batch(app, campaign_key, batch, now))
-            faults.reach("sweep.after-batch")
-        result["campaigns"][campaign_key] = {
-            **total.as_dict(),
-            "delivered": dict(deliver(app, campaign_key, now, sender)),
-        }
+        try:
+            result["campaigns"][campaign_key] = _sweep_campaign(app, campaign_key, now, sender, run_batch)
+        except Exception as error:  # one campaign's failure must not stop the others; it is reported, not lost
+            if key is not None:
+                raise
+            logger.error("sweep of %s failed: %s: %s", campaign_key, type(error).__name__, redact(str(error)))
+            result.setdefault("failed", {})[campaign_key] = f"{type(error).__name__}: {redact(str(error))[:300]}"
     return result
+
+
+def _sweep_campaign(
+    app: App, key: str, now: pendulum.DateTime, sender: Sender, run_batch: BatchRunner
+) -> dict[str, Any]:
+    total = SweepCounts()
+    for batch in batches(app, key):
+        total.add(run_batch(app, key, batch, now))
+        faults.reach("sweep.after-batch")
+    return {**total.as_dict(), "delivered": dict(deliver(app, key, now, sender))}

@@ -51,10 +51,12 @@ class SmtpSink:
     port: int
     messages: list[Any] = field(default_factory=list)
     reply: str = "250 OK"  # "550 …" makes the server refuse every recipient (RCPT TO), as a closed mailbox does
+    delay: float = 0.0  # seconds before each message is accepted: a slow mail server
 
 
 @contextmanager
 def smtp_sink() -> Iterator[SmtpSink]:
+    import asyncio
     import email
     import email.policy
     import socket
@@ -74,6 +76,8 @@ def smtp_sink() -> Iterator[SmtpSink]:
             return "250 OK"
 
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            if sink.delay:
+                await asyncio.sleep(sink.delay)
             sink.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
             return "250 OK"
 
