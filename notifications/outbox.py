@@ -44,6 +44,8 @@ from notifications.senders import fingerprint, is_sms
 
 WORKING_GROUP = "working_group:"
 LEASE = dt.timedelta(minutes=10)
+# Notices that carry what the unit must do (a returned report's reason), not a countdown: never replaced.
+NEVER_SUPERSEDED = frozenset({"returned"})
 DONE_ATTEMPTS = (AttemptStatus.SENT.value, AttemptStatus.UNCERTAIN.value)
 
 
@@ -78,6 +80,8 @@ def supersede(session: Session, campaign: Campaign, now: pendulum.DateTime) -> i
     newest: dict[tuple[int | None, bool], int] = {}
     older: list[int] = []
     for entry_id, assignment_id, kind in rows:
+        if kind in NEVER_SUPERSEDED:
+            continue
         stream = (assignment_id, kind == "escalation")
         if stream in newest:
             older.append(newest[stream])
