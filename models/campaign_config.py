@@ -10,6 +10,7 @@ import difflib
 import logging
 import re
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal
@@ -198,18 +199,19 @@ def parse_campaign_config(raw: Any, levels: tuple[str, ...], url_ok: UrlCheck = 
 
 def _shape_problems(raw: dict[str, Any]) -> list[Problem]:
     """A YAML alias (`*name`) makes one list or mapping appear in many places: a few lines can stand for
-    billions of values. Refused, as is any config of more than MAX_NODES values."""
+    billions of values. Refused, naming the first place it repeats, as is any config of more than MAX_NODES values."""
     seen: set[int] = set()
-    stack: list[Any] = [raw]
+    queue: deque[tuple[Any, tuple[int | str, ...]]] = deque([(raw, ())])
     count = 0
-    while stack:
-        node = stack.pop()
+    while queue:
+        node, loc = queue.popleft()
         if not isinstance(node, dict | list):
             continue
         if id(node) in seen:
             return [
                 Problem(
                     rule="yaml_alias",
+                    field=field_path(loc) or None,
                     vi="cấu hình đợt không được dùng neo/bí danh YAML (&tên, *tên): hãy viết đầy đủ từng giá trị",
                     en="YAML anchors and aliases (&name, *name) are not allowed in a campaign config: write each "
                     "value out",
@@ -221,11 +223,13 @@ def _shape_problems(raw: dict[str, Any]) -> list[Problem]:
             return [
                 Problem(
                     rule="too_large",
+                    field=field_path(loc) or None,
                     vi=f"cấu hình đợt có quá nhiều giá trị (tối đa {MAX_NODES:,})",
                     en=f"the campaign config holds too many values (at most {MAX_NODES:,})",
                 )
             ]
-        stack.extend(node.values() if isinstance(node, dict) else node)
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        queue.extend((value, (*loc, key if isinstance(key, int | str) else "…")) for key, value in items)
     return []
 
 

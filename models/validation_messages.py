@@ -24,7 +24,6 @@ _PLAIN_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _VI = {
     "missing": "thiếu trường bắt buộc",
     "extra_forbidden": "trường không được phép",
-    "invalid_key": "tên trường phải là chuỗi ký tự",
     "int_parsing": "phải là số nguyên",
     "int_type": "phải là số nguyên",
     "int_from_float": "phải là số nguyên",
@@ -89,6 +88,9 @@ def problems_from_validation_error(
         if kind == "extra_forbidden":
             problems.append(_unknown_field(loc, model, row))
             continue
+        if kind == "invalid_key":
+            problems.append(_key_not_text(loc, item.get("input"), row))
+            continue
         quoted = "" if kind == "missing" else shown(loc, item.get("input"))
         suffix = f" (nhận/got: {quoted})" if quoted else ""
         problems.append(
@@ -126,6 +128,19 @@ def _unknown_field(loc: tuple[int | str, ...], model: type[BaseModel] | None, ro
     elif valid:
         vi, en = f"{vi} (các trường: {', '.join(valid)})", f"{en} (fields: {', '.join(valid)})"
     return Problem(rule="unknown_field", row=row, field=field_path(loc) or None, vi=vi, en=en)
+
+
+def _key_not_text(loc: tuple[int | str, ...], key: Any, row: int | None) -> Problem:
+    """A key YAML did not read as text: a number, a date, or yes/no/on/off (which YAML reads as true/false)."""
+    named = shown((), key) or "…"
+    return Problem(
+        rule="invalid_key",
+        row=row,
+        field=field_path(loc[:-1]) or None,
+        vi=f"khóa {named} không phải chuỗi ký tự (YAML đọc số, ngày, yes/no/on/off khác chuỗi): hãy đặt khóa trong "
+        "dấu nháy",
+        en=f"key {named} is not text (YAML reads numbers, dates, yes/no/on/off otherwise): put the key in quotes",
+    )
 
 
 def _field_names(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:

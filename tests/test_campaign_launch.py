@@ -163,6 +163,43 @@ BAD_CONFIGS = [
     ),
     pytest.param({"launch": "23/11/2026"}, "launch", "date_from_datetime_parsing", "23/11/2026", id="bad-date"),
     pytest.param({"title": None}, "title", "missing", "Field required", id="missing-title"),
+    pytest.param({"remindres": {"before_days": [3]}}, "remindres", "unknown_field", "`reminders`", id="misspelled"),
+    pytest.param(
+        {"reminders": {"before_days": [100000000]}},
+        "reminders.before_days[0]",
+        "less_than_equal",
+        "366",
+        id="before-days-huge",
+    ),
+    pytest.param({"year": True}, "year", "int_type", "integer", id="true-is-not-a-year"),
+    pytest.param(
+        {"milestones": list(reversed(milestones()))},
+        "milestones[0].after_children",
+        "milestone_order",
+        "listed before",
+        id="dependency-listed-later",
+    ),
+    pytest.param(
+        {"working_groups": [{"name": "tct-1", "units": ["XA-ANPHU", "XA-NOWHERE"]}]},
+        "working_groups[0].units[1]",
+        "unknown_unit",
+        "XA-NOWHERE",
+        id="working-group-unknown-unit",
+    ),
+    pytest.param(
+        {"root": "XA-ANNHONTAY", "working_groups": [{"name": "tct-1", "units": ["XA-ANNHONTAY", "XA-ANPHU"]}]},
+        "working_groups[0].units[1]",
+        "outside_campaign",
+        "XA-ANPHU",
+        id="working-group-unit-outside-the-campaign",
+    ),
+    pytest.param(
+        {"routing": {"escalaton": ["secretary"]}},
+        "routing.escalaton",
+        "unknown_notice_kind",
+        "`escalation`",
+        id="routing-unknown-kind",
+    ),
 ]
 
 
@@ -200,3 +237,31 @@ def test_shipped_templates_launch_on_their_example_trees(kiemdiem, env, template
         "SELECT m.key, a.status FROM assignment a JOIN milestone m ON m.id = a.milestone_id "
         "WHERE a.status <> 'pending'",
     ) == [("plan_issued", "submitted")]
+
+
+def test_a_secret_in_a_refused_config_is_never_printed(kiemdiem, district, snapshot, tmp_path: Path) -> None:
+    secret = "mailtos://bantochuc:MatKhau123@smtp.example.vn"
+    cases = {
+        "admin_contacts [list_type]": {"admin_contacts": secret},
+        "admin_contacts[0] [invalid_contact]": {"admin_contacts": [secret.replace("mailtos", "nosuch")]},
+        "working_groups[0].contacts [list_type]": {
+            "working_groups": [{"name": "tct-1", "units": ["XA-ANPHU"], "contacts": secret}]
+        },
+        "timezone [unknown_timezone]": {"timezone": secret},
+    }
+    before = snapshot()
+    for named, changes in cases.items():
+        for output in ("table", "json"):
+            ran = kiemdiem("campaign", "launch", config_file(tmp_path, **changes), "--at", AT, "--format", output)
+            assert ran.exit_code == 2, ran.stdout
+            field, rule = named.split()
+            assert field in ran.stderr and rule.strip("[]") in ran.stderr, ran.stderr
+            assert "MatKhau123" not in ran.stdout + ran.stderr
+    assert snapshot() == before
+
+
+def test_a_working_group_of_the_campaign_launches(kiemdiem, district, env, tmp_path: Path) -> None:
+    group = {"name": "tct-1", "units": ["XA-ANPHU"], "contacts": ["secretary=mailto://tct1@cuchi.example.vn"]}
+    ran = kiemdiem("campaign", "launch", config_file(tmp_path, working_groups=[group]), "--at", AT)
+    assert ran.exit_code == 0, ran.stderr
+    assert rows(env, "SELECT key FROM campaign") == [("cuchi-2026",)]
