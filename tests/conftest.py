@@ -98,6 +98,10 @@ class Ran:
     stdout: str
     stderr: str
 
+    def __bool__(self) -> bool:
+        # A Ran is always "there": `assert kiemdiem(...)` would pass whatever the command did.
+        raise TypeError("assert on .exit_code and output, not on the result object")
+
 
 @pytest.fixture
 def env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:

@@ -37,7 +37,10 @@ TZ = "Asia/Ho_Chi_Minh"
 
 def setup(kiemdiem, tmp_path: Path) -> None:
     assert kiemdiem("units", "import", write(tmp_path / "t.csv", TREE)).exit_code == 0
-    assert kiemdiem("campaign", "launch", write(tmp_path / "c.yaml", CONFIG), "--at", "2026-11-23T08:00:00+07:00")
+    ran = kiemdiem("campaign", "launch", write(tmp_path / "c.yaml", CONFIG), "--at", "2026-11-23T08:00:00+07:00")
+    assert ran.exit_code == 0, ran.stderr
+    assert ran.stdout == "c-2026\n"
+    assert "launched for 3 units under HU-A; 3 plan notices queued" in ran.stderr
 
 
 def state(kiemdiem, unit: str, milestone: str, new: str, *extra: str):  # type: ignore[no-untyped-def]
@@ -97,7 +100,8 @@ def test_parent_is_accepted_only_after_its_children_unless_the_admin_overrides(k
         ).exit_code
         == 0
     )
-    submit(kiemdiem, tmp_path, "CS-1", "2026-12-05T09:00:00+07:00")
+    submitted = submit(kiemdiem, tmp_path, "CS-1", "2026-12-05T09:00:00+07:00")
+    assert submitted.exit_code == 0 and "on time" in submitted.stdout, submitted.stderr
     refused = state(kiemdiem, "HU-A", "district_review", "accepted")
     assert refused.exit_code == 2 and "children_missing" in refused.stderr and "1 subordinate units" in refused.stderr
     assert "CS-2" in refused.stderr
@@ -162,7 +166,8 @@ def test_exempt_units_get_no_notices_and_do_not_count_against_completion(kiemdie
     setup(kiemdiem, tmp_path)
     assert state(kiemdiem, "CS-2", "grassroots_review", "exempt").exit_code == 2  # a reason is required
     assert state(kiemdiem, "CS-2", "grassroots_review", "exempt", "--reason", "Giải thể").exit_code == 0
-    submit(kiemdiem, tmp_path, "CS-1", "2026-12-05T09:00:00+07:00")
+    submitted = submit(kiemdiem, tmp_path, "CS-1", "2026-12-05T09:00:00+07:00")
+    assert submitted.exit_code == 0 and "on time" in submitted.stdout, submitted.stderr
     app = build_app(Settings(database_url=env["KIEMDIEM_DATABASE_URL"]))
     sink = CaptureSender()
     sweep(app, "c-2026", pendulum.datetime(2026, 12, 12, 7, 30, tz=TZ), sink)

@@ -43,6 +43,17 @@ def flow_runs(name: str) -> list[str]:
     return asyncio.run(read())
 
 
+def launched(kiemdiem) -> None:  # type: ignore[no-untyped-def]
+    """The example district imported and its campaign launched, each step checked."""
+    imported = kiemdiem("units", "import", EXAMPLES / "district.csv")
+    assert imported.exit_code == 0, imported.stderr
+    assert "imported 270 units: 270 new" in imported.stdout
+    ran = kiemdiem("campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", "2026-11-23T08:00:00+07:00")
+    assert ran.exit_code == 0, ran.stderr
+    assert ran.stdout == "cuchi-2026\n"
+    assert "launched for 270 units under HU-CUCHI; 270 plan notices queued" in ran.stderr
+
+
 def test_launch_flow_runs_as_a_prefect_flow_run(prefect_server, kiemdiem, env) -> None:
     from flows.launch import launch
 
@@ -58,8 +69,7 @@ def test_sweep_flow_runs_one_task_per_batch_and_matches_the_direct_sweep(prefect
     from flows.sweep import sweep as sweep_flow
     from notifications.senders import CaptureSender, install_sender
 
-    kiemdiem("units", "import", EXAMPLES / "district.csv")
-    kiemdiem("campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", "2026-11-23T08:00:00+07:00")
+    launched(kiemdiem)
     sink = CaptureSender()
     install_sender(sink)
     try:
@@ -72,6 +82,7 @@ def test_sweep_flow_runs_one_task_per_batch_and_matches_the_direct_sweep(prefect
     assert len(sink.messages) == 270
     # the same sweep again, now as a plain command: nothing new
     again = kiemdiem("campaign", "sweep", "--at", "2026-11-25T07:30:00+07:00", "--format", "json")
+    assert again.exit_code == 0, again.stderr
     assert json.loads(again.stdout)["campaigns"]["cuchi-2026"]["decided"] == {}
 
 
@@ -124,8 +135,7 @@ def test_serve_registers_a_scheduled_sweep_per_campaign(prefect_server, kiemdiem
     from prefect import get_client
     from prefect.settings import PREFECT_API_URL
 
-    kiemdiem("units", "import", EXAMPLES / "district.csv")
-    kiemdiem("campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", "2026-11-23T08:00:00+07:00")
+    launched(kiemdiem)
     process = subprocess.Popen(
         [sys.executable, "-c", "from service.cli import main; main()", "serve"],
         cwd=ROOT,

@@ -60,7 +60,11 @@ def report(total: int, rng: random.Random) -> dict:  # type: ignore[type-arg]
 def test_rollup_matches_independent_totals(kiemdiem, tmp_path: Path) -> None:
     tree = write(tmp_path / "t.csv", TREE)
     assert kiemdiem("units", "import", tree, "--at", "2026-11-20T08:00:00+07:00").exit_code == 0
-    assert kiemdiem("campaign", "launch", write(tmp_path / "c.yaml", CONFIG), "--at", "2026-11-23T08:00:00+07:00")
+    launched = kiemdiem("campaign", "launch", write(tmp_path / "c.yaml", CONFIG), "--at", "2026-11-23T08:00:00+07:00")
+    assert launched.exit_code == 0, launched.stderr
+    assert launched.stdout == "u-2026\n"
+    assert "launched for 10 units under T; 10 plan notices queued" in launched.stderr
+    assert "grassroots_review: 7 " in launched.stderr and "above_review: 2 " in launched.stderr
     rng = random.Random(11)
     sent: dict[str, dict] = {}  # type: ignore[type-arg]
     for code, total in REPORTERS.items():
@@ -83,7 +87,7 @@ def test_rollup_matches_independent_totals(kiemdiem, tmp_path: Path) -> None:
         )
         assert ran.exit_code == 0, ran.stderr
     # G2 is returned and resubmits different figures: only the second counts
-    kiemdiem(
+    returned = kiemdiem(
         "status",
         "set",
         "--campaign",
@@ -100,9 +104,14 @@ def test_rollup_matches_independent_totals(kiemdiem, tmp_path: Path) -> None:
         "2026-12-20",
         "--at",
         "2026-12-17T09:00:00+07:00",
+        "--format",
+        "json",
     )
+    assert returned.exit_code == 0, returned.stderr
+    assert json.loads(returned.stdout)["status"] == "returned"
+    assert json.loads(returned.stdout)["due_before"].startswith("2026-12-20T17:00:00")
     sent["G2"] = report(18, random.Random(99))
-    kiemdiem(
+    resubmitted = kiemdiem(
         "status",
         "submit",
         "--campaign",
@@ -116,14 +125,18 @@ def test_rollup_matches_independent_totals(kiemdiem, tmp_path: Path) -> None:
         "--at",
         "2026-12-18T09:00:00+07:00",
     )
+    assert resubmitted.exit_code == 0, resubmitted.stderr
+    assert resubmitted.stdout == "G2 · grassroots_review: submitted (đúng hạn / on time)\n"
     # a unit added after the launch is reported, not counted
-    kiemdiem(
+    added = kiemdiem(
         "units",
         "import",
         write(tmp_path / "more.csv", "code,parent,name,level,members,contacts\nG5,X1,Chi bộ mới,grassroots,7,\n"),
         "--at",
         "2026-12-01T09:00:00+07:00",
     )
+    assert added.exit_code == 0, added.stderr
+    assert "imported 1 units: 1 new, 0 updated, 0 unchanged" in added.stdout
 
     def totals(codes: list[str]) -> dict[str, int]:
         lines = [sent[c]["subjects"]["member"] for c in codes]

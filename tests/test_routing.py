@@ -44,7 +44,10 @@ def test_split_contact_and_routing() -> None:
 
 def test_routing_and_units_without_contacts(kiemdiem, env, tmp_path: Path) -> None:
     assert kiemdiem("units", "import", write(tmp_path / "t.csv", TREE)).exit_code == 0
-    assert kiemdiem("campaign", "launch", write(tmp_path / "c.yaml", CONFIG), "--at", "2026-11-23T08:00:00+07:00")
+    launched = kiemdiem("campaign", "launch", write(tmp_path / "c.yaml", CONFIG), "--at", "2026-11-23T08:00:00+07:00")
+    assert launched.exit_code == 0, launched.stderr
+    assert launched.stdout == "r-2026\n"
+    assert "launched for 3 units under HU-A; 3 plan notices queued" in launched.stderr
     app = build_app(Settings(database_url=env["KIEMDIEM_DATABASE_URL"]))
     sink = CaptureSender()
     sweep(app, "r-2026", pendulum.datetime(2026, 12, 3, 7, 30, tz="Asia/Ho_Chi_Minh"), sink)
@@ -54,6 +57,8 @@ def test_routing_and_units_without_contacts(kiemdiem, env, tmp_path: Path) -> No
     admin = next(body for url, _title, body in sink.messages if url.endswith("/admin"))
     assert "CS-2" in admin  # nobody can be told at CS-2: the admin is
     ran = kiemdiem("progress", "--campaign", "r-2026", "--format", "json")
+    assert ran.exit_code == 0, ran.stderr
     assert json.loads(ran.stdout)["no_contact"] == {"grassroots": 1}
     table = kiemdiem("progress", "--campaign", "r-2026")
+    assert table.exit_code == 0, table.stderr
     assert "units with no contact: grassroots 1" in table.stdout
