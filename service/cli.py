@@ -515,10 +515,10 @@ def _output_file(out: Path, suffixes: tuple[str, ...], force: bool) -> Iterator[
         return InputError([Problem(rule=rule, field="--out", vi=f"--out {out}: {vi}", en=f"--out {out}: {en}")])
 
     allowed = ", ".join(suffixes)
-    if out.suffix.lower() not in suffixes:
-        raise refuse("unknown_format", f"lệnh này chỉ ghi tệp {allowed}", f"this command writes {allowed} only")
     if out.is_dir():
         raise refuse("out_is_folder", "đây là thư mục, cần tên tệp", "this is a folder: give a file name")
+    if out.suffix.lower() not in suffixes:
+        raise refuse("unknown_format", f"lệnh này chỉ ghi tệp {allowed}", f"this command writes {allowed} only")
     if not out.parent.is_dir():
         raise refuse(
             "no_such_folder",

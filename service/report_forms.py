@@ -60,7 +60,7 @@ def cell_text(value: str) -> str:
     ends as XML reads them (a bare CR comes back as LF), at most 32,767 characters."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n"))[:32767]
+    return str(ILLEGAL_CHARACTERS_RE.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n")))[:32767]
 
 
 def write_row(sheet: Any, row: int, values: list[Any]) -> None:

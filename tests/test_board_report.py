@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from openpyxl import load_workbook
 
 from service.board_report import FONTS
 from tests.conftest import EXAMPLES, ROOT, write
+from tests.test_report_forms import EVIL_PLAN, EVIL_ROOT, EVIL_TITLE, formulas, hostile_campaign, xml_formulas
 
 REPORT = {
     "subjects": {
@@ -78,3 +80,58 @@ def test_unknown_format_and_missing_options(kiemdiem, campaign, tmp_path: Path) 
     ran = kiemdiem("report", "--campaign", "cuchi-2026", "--out", tmp_path / "x.docx")
     assert ran.exit_code == 2 and "[unknown_format]" in ran.stderr
     assert kiemdiem("report", "--campaign", "cuchi-2026").exit_code == 2
+
+
+def test_hostile_names_stay_text_in_xlsx_and_html(kiemdiem, tmp_path: Path) -> None:
+    hostile_campaign(kiemdiem, tmp_path)
+    xlsx, page = tmp_path / "r.xlsx", tmp_path / "r.html"
+    for out in (xlsx, page):
+        ran = kiemdiem("report", "--campaign", "evil-2026", "--out", out, "--at", "2026-12-13T09:00:00+07:00")
+        assert ran.exit_code == 0, ran.stderr
+    assert formulas(xlsx) == {} and xml_formulas(xlsx) == []
+    book = load_workbook(xlsx)
+    for sheet in book:
+        a1 = sheet["A1"]
+        assert (a1.value, a1.data_type, a1.quotePrefix) == (EVIL_ROOT.upper(), "s", True)
+        assert sheet["A4"].value == f"(Kế hoạch số {EVIL_PLAN})"
+    tags = Tags()
+    tags.feed(page.read_text(encoding="utf-8"))
+    assert not {"img", "script"} & set(tags.seen)  # the names are shown, not run
+    assert EVIL_ROOT.upper() in tags.text and EVIL_TITLE.upper() in tags.text
+    if any(Path(f).is_file() for f in FONTS):
+        ran = kiemdiem("report", "--campaign", "evil-2026", "--out", tmp_path / "r.pdf")
+        assert ran.exit_code == 0 and (tmp_path / "r.pdf").read_bytes()[:5] == b"%PDF-", ran.stderr
+
+
+class Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+        self.text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.seen.append(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+def test_report_out_is_checked_and_never_overwritten_without_force(kiemdiem, campaign, tmp_path: Path) -> None:
+    report = ("report", "--campaign", "cuchi-2026")
+    refused = kiemdiem(*report, "--out", tmp_path / "no" / "such" / "r.html")
+    assert refused.exit_code == 2 and "[no_such_folder]" in refused.stderr and "--out" in refused.stderr
+    assert "Traceback" not in refused.stderr and not (tmp_path / "no").exists()
+    refused = kiemdiem(*report, "--out", tmp_path / "r.txt")
+    assert refused.exit_code == 2 and "[unknown_format]" in refused.stderr and ".html" in refused.stderr
+    out = tmp_path / "r.html"
+    assert kiemdiem(*report, "--out", out, "--at", "2026-12-13T09:00:00+07:00").exit_code == 0
+    first = out.read_text(encoding="utf-8")
+    refused = kiemdiem(*report, "--out", out, "--at", "2026-12-14T09:00:00+07:00")
+    assert refused.exit_code == 2 and "[file_exists]" in refused.stderr and "--force" in refused.stderr
+    assert out.read_text(encoding="utf-8") == first
+    ran = kiemdiem(*report, "--out", out, "--force", "--at", "2026-12-14T09:00:00+07:00")
+    assert ran.exit_code == 0 and ran.stdout.strip() == str(out), ran.stderr
+    assert "ngày 14 tháng 12" in out.read_text(encoding="utf-8")
+    refused = kiemdiem("report", "--campaign", "no-such", "--out", tmp_path / "x.xlsx")
+    assert refused.exit_code == 2 and "[unknown_campaign]" in refused.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".html", ".xlsx")) == ["r.html"]
