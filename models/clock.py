@@ -6,19 +6,31 @@ system clock, so a whole campaign can be replayed at any instant.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pendulum
 
 _frozen: pendulum.DateTime | None = None
+_ticking_from: tuple[pendulum.DateTime, float] | None = None
 
 
 def now() -> pendulum.DateTime:
-    """The current instant, in UTC: the frozen one if set, else the system's."""
+    """The current instant, in UTC: the frozen one if set, else a clock started at a chosen instant, else the
+    system's."""
     if _frozen is not None:
         return _frozen
+    if _ticking_from is not None:
+        start, started = _ticking_from
+        return start.add(microseconds=round((time.monotonic() - started) * 1_000_000))
     return pendulum.now("UTC")
+
+
+def run_from(instant: pendulum.DateTime | None) -> None:
+    """Let the clock run from `instant` at real speed (a load test that crosses a deadline minute); None stops."""
+    global _ticking_from
+    _ticking_from = None if instant is None else (instant.in_timezone("UTC"), time.monotonic())
 
 
 def set_now(instant: pendulum.DateTime | None) -> None:

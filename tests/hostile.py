@@ -26,6 +26,9 @@ class Bounded:
     stdout: str
     stderr: str
 
+    def __bool__(self) -> bool:
+        raise TypeError("assert on .exit_code and output, not on the result object")
+
     @property
     def output(self) -> str:
         return self.stdout + self.stderr

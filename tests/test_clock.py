@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pendulum
 import pytest
 
@@ -41,3 +43,22 @@ def test_parse_instant_refuses_times_without_offset_or_nonsense(text: str) -> No
 def test_bad_at_option_exits_2(kiemdiem) -> None:
     ran = kiemdiem("units", "tree", "--at", "2026-12-10 23:59")
     assert ran.exit_code == 2 and "field --at [invalid_time]" in ran.stderr
+
+
+def test_a_clock_run_from_an_instant_ticks_at_real_speed_until_stopped() -> None:
+    start = pendulum.datetime(2026, 12, 10, 23, 59, 59, tz="Asia/Ho_Chi_Minh")
+    clock.run_from(start)
+    try:
+        first = clock.now()
+        time.sleep(0.05)
+        later = clock.now()
+    finally:
+        clock.run_from(None)
+    assert start <= first < later < start.add(seconds=5)
+    assert clock.now().year == pendulum.now("UTC").year  # back to the system's clock
+    with clock.travel_to(start):  # a frozen instant wins over a running clock
+        clock.run_from(start.add(days=1))
+        try:
+            assert clock.now() == start
+        finally:
+            clock.run_from(None)
