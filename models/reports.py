@@ -17,9 +17,11 @@ quota_override:           # the deciding level allows up to 25% excellent of goo
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import unicodedata
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from models.errors import InputError, Problem
 from models.validation_messages import validated
@@ -32,6 +34,26 @@ SUBJECT_VI = {
     "leader": "cá nhân cán bộ lãnh đạo, quản lý",
 }
 QUOTA, QUOTA_OVERRIDE = 0.20, 0.25
+MAX_COUNT = 10_000_000  # the whole country has ~5.6 million members
+MAX_TEXT = 2_000  # characters of a reason
+
+
+def plain_text_ok(text: str) -> bool:
+    """No control characters but tab and line breaks (a NUL cannot even be stored on PostgreSQL), and no lone
+    surrogate (from a JSON "\\ud800": it cannot be written as UTF-8)."""
+    return not any(unicodedata.category(c) in ("Cc", "Cs") and c not in "\t\n\r" for c in text)
+
+
+def _plain_text(text: str) -> str:
+    if not plain_text_ok(text):
+        raise PydanticCustomError("control_character", "Text should not hold control characters or lone surrogates")
+    return text
+
+
+# A count: a whole number from 0 to MAX_COUNT; strict, so `true` is not 1 and 2.5 is not 2 (a JSON or YAML 3 is).
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
+# Free text people type (reasons): bounded, and without control characters.
+FreeText = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_plain_text)]
 
 
 class NotEvaluated(BaseModel):
@@ -39,10 +61,10 @@ class NotEvaluated(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    exempt: int = Field(default=0, ge=0)
-    suspended: int = Field(default=0, ge=0)
-    new: int = Field(default=0, ge=0)
-    other: int = Field(default=0, ge=0)
+    exempt: Count = 0
+    suspended: Count = 0
+    new: Count = 0
+    other: Count = 0
 
     def total(self) -> int:
         return self.exempt + self.suspended + self.new + self.other
@@ -51,19 +73,19 @@ class NotEvaluated(BaseModel):
 class SubjectCounts(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    total: int = Field(ge=0)
-    evaluated: int = Field(ge=0)
-    excellent: int = Field(default=0, ge=0)
-    good: int = Field(default=0, ge=0)
-    completed: int = Field(default=0, ge=0)
-    not_completed: int = Field(default=0, ge=0)
+    total: Count
+    evaluated: Count
+    excellent: Count = 0
+    good: Count = 0
+    completed: Count = 0
+    not_completed: Count = 0
     not_evaluated: NotEvaluated = Field(default_factory=NotEvaluated)
 
 
 class QuotaOverride(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=3)
+    reason: Annotated[FreeText, Field(min_length=3)]
 
 
 class ReportIn(BaseModel):
@@ -117,29 +139,31 @@ def _check(subject: str, c: SubjectCounts, report: ReportIn) -> list[Problem]:
                 f"{c.evaluated + c.not_evaluated.total()}, not the total {c.total}",
             )
         )
-    cap = QUOTA_OVERRIDE if report.quota_override else QUOTA
-    if c.excellent > cap * c.good:
-        share = 100.0 * c.excellent / c.good if c.good else float("inf")
-        allowed = int(cap * c.good)
-        problems.append(
-            Problem(
-                rule="excellent_quota",
-                field=f"{where}.excellent",
-                vi=f"{vi_name}: {c.excellent} xuất sắc là {share:.1f}% của {c.good} tốt, vượt mức {cap:.0%} "
-                f"(tối đa {allowed})"
-                + (
-                    ""
-                    if report.quota_override
-                    else "; cấp quyết định có thể cho tới 25% với đơn vị tiêu biểu (quota_override: {reason: …})"
-                ),
-                en=f"{subject}: {c.excellent} excellent is {share:.1f}% of {c.good} good, over the {cap:.0%} quota "
-                f"(at most {allowed})"
-                + (
-                    ""
-                    if report.quota_override
-                    else "; the deciding level may allow up to 25% "
-                    "for an outstanding unit (quota_override: {reason: …})"
-                ),
-            )
-        )
+    quota = _quota(subject, c, report)
+    if quota is not None:
+        problems.append(quota)
     return problems
+
+
+def _quota(subject: str, c: SubjectCounts, report: ReportIn) -> Problem | None:
+    """Excellent at most 20% of good (25% with the deciding level's override), in whole numbers: no float, no "inf%"."""
+    percent = round(100 * (QUOTA_OVERRIDE if report.quota_override else QUOTA))
+    if c.excellent * 100 <= percent * c.good:
+        return None
+    allowed, vi_name = percent * c.good // 100, SUBJECT_VI[subject]
+    if c.good:
+        share = 100 * c.excellent / c.good
+        vi_share = f"là {share:.1f}% của {c.good} tốt"
+        en_share = f"is {share:.1f}% of {c.good} good"
+    else:
+        vi_share, en_share = "trong khi không ai được xếp loại tốt", "while none is rated good"
+    hint_vi = "" if report.quota_override else "; cấp quyết định có thể cho tới 25% với đơn vị tiêu biểu "
+    hint_en = "" if report.quota_override else "; the deciding level may allow up to 25% for an outstanding unit "
+    how = "" if report.quota_override else "(quota_override: {reason: …})"
+    over_vi, over_en = f"vượt mức {percent}% (tối đa {allowed})", f"over the {percent}% quota (at most {allowed})"
+    return Problem(
+        rule="excellent_quota",
+        field=f"subjects.{subject}.excellent",
+        vi=f"{vi_name}: {c.excellent} xuất sắc {vi_share}, {over_vi}{hint_vi}{how}",
+        en=f"{subject}: {c.excellent} excellent {en_share}, {over_en}{hint_en}{how}",
+    )

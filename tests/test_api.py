@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,10 @@ import httpx
 import pytest
 import uvicorn
 import yaml
+from fastapi import FastAPI
 
 from models import clock
+from models.errors import InputError, Problem, fail
 from service.api import create_api
 from service.bootstrap import build_app
 from service.settings import Settings
@@ -71,20 +74,27 @@ def server(kiemdiem, env, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]
             "CB1": ["CS-1-CB1"],
         }.items()
     }
+    app = build_app(Settings(database_url=env["KIEMDIEM_DATABASE_URL"]))
+    clock.set_now(clock.parse_instant("2026-11-23T08:00:00+07:00"))
+    with serving(create_api(app)) as url:
+        yield url, tokens
+
+
+@contextmanager
+def serving(api: FastAPI) -> Iterator[str]:
+    """`api` on loopback through real uvicorn, in a thread; its base URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    app = build_app(Settings(database_url=env["KIEMDIEM_DATABASE_URL"]))
-    uv = uvicorn.Server(uvicorn.Config(create_api(app), host="127.0.0.1", port=port, log_level="warning"))
+    uv = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()
     for _ in range(100):
         if uv.started:
             break
         time.sleep(0.05)
-    clock.set_now(clock.parse_instant("2026-11-23T08:00:00+07:00"))
     try:
-        yield f"http://127.0.0.1:{port}", tokens
+        yield f"http://127.0.0.1:{port}"
     finally:
         uv.should_exit = True
         thread.join(timeout=10)
@@ -192,3 +202,26 @@ def test_admin_chain_through_the_api(server) -> None:
     )
     assert extended.status_code == 200 and extended.json()["due_before"].startswith("2026-12-31T17:00:00")
     assert yaml.safe_load(call(url, None, "GET", "/openapi.json").text)["info"]["title"] == "kiemdiem"
+
+
+def test_each_input_error_has_its_status(env: dict[str, str]) -> None:
+    """One place maps domain errors to HTTP: unknown_* 404, a lost race or a closed assignment 409 (models/status.py
+    raises these when a submit loses to another), anything else 422; problems listed are capped at 50."""
+    api = create_api(build_app(Settings(database_url=env["KIEMDIEM_DATABASE_URL"])))
+
+    @api.post("/api/raise/{rule}")
+    def _raise(rule: str, count: int = 1) -> None:
+        if count == 1:
+            raise fail(rule, f"vi {rule}", f"en {rule}", field="--unit")
+        long = "x" * 5_000
+        raise InputError([Problem(rule=rule, vi=long, en=f"problem {i}", field=f"f{i}") for i in range(count)])
+
+    expected = {"unknown_unit": 404, "concurrent_change": 409, "already_closed": 409, "transition": 422}
+    with serving(api) as url:
+        for rule, status in expected.items():
+            answer = call(url, "kd_any", "POST", f"/api/raise/{rule}")
+            assert answer.status_code == status, (rule, answer.text)
+            assert answer.json()["code"] == rule and answer.json()["en"] == f"en {rule}"
+        many = call(url, "kd_any", "POST", "/api/raise/levels_sum?count=20000").json()
+    assert len(many["errors"]) == 50 and many["more_errors"] == 20_000 - 50
+    assert len(many["vi"]) <= 1_000 and many["errors"][49]["en"] == "problem 49"

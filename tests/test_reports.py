@@ -8,7 +8,11 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from models.errors import InputError
+from models.reports import MAX_COUNT, SUBJECT_VI, parse_report
 from tests.conftest import EXAMPLES, ROOT, write
 
 AT = "2026-12-05T10:00:00+07:00"
@@ -89,6 +93,34 @@ BAD = [
         ["-1"],
         id="negative",
     ),
+    pytest.param(
+        {**GOOD, "total": 2**63},
+        "subjects.member.total",
+        "less_than_equal",
+        ["10000000"],
+        id="2**63",
+    ),
+    pytest.param(
+        {**GOOD, "good": 10**300, "completed": 5},
+        "subjects.member.good",
+        "less_than_equal",
+        ["10000000"],
+        id="10**300",
+    ),
+    pytest.param(
+        {**GOOD, "not_completed": True},
+        "subjects.member.not_completed",
+        "int_type",
+        ["True"],
+        id="true-is-not-1",
+    ),
+    pytest.param(
+        {**GOOD, "excellent": 5, "good": 0, "completed": 30},
+        "subjects.member.excellent",
+        "excellent_quota",
+        ["5 excellent while none is rated good", "at most 0"],
+        id="quota-no-good-no-inf",
+    ),
 ]
 
 
@@ -101,6 +133,7 @@ def test_each_rule_names_the_numbers_and_nothing_changes(
     assert ran.exit_code == 2, ran.stdout
     assert f"field {field} [{rule}]" in ran.stderr and f"cột/trường {field} [{rule}]" in ran.stderr
     assert all(number in ran.stderr for number in numbers), ran.stderr
+    assert "inf%" not in ran.stderr and "Traceback" not in ran.stderr
     assert snapshot() == before
 
 
@@ -155,3 +188,99 @@ def test_the_seed_district_figures(kiemdiem, launched, tmp_path: Path) -> None:
     assert organizations["good_or_above_pct"] == 94.0
     level = next(r for r in progress["levels"] if (r["milestone"], r["level"]) == ("grassroots_review", "grassroots"))
     assert (level["units"], level["submitted"], level["on_time"], level["completion_pct"]) == (50, 50, 50, 100.0)
+
+
+COUNTS = ("total", "evaluated", "excellent", "good", "completed", "not_completed")
+REASONS = ("exempt", "suspended", "new", "other")
+# Numbers a person, a spreadsheet or an attacker may type: small ones (so that sums often hold), huge ones,
+# negative ones, the bounds, and booleans (never a count). Python itself refuses to read an integer of more than
+# 4,300 digits from JSON or YAML, so larger ones never reach a report.
+NUMBER = st.one_of(
+    st.integers(min_value=0, max_value=40),
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.sampled_from([MAX_COUNT, MAX_COUNT + 1, 2**31, 2**63, 2**64, 10**300, -(10**300)]),
+    st.booleans(),
+)
+
+
+@st.composite
+def subject_counts(draw: st.DrawFn) -> dict[str, Any]:
+    """Counts that add up, within the quota (then perhaps one number changed, one dropped, a stray field added, or
+    one excellent too many)."""
+    good = draw(st.integers(min_value=0, max_value=60))
+    levels = {
+        "excellent": draw(st.integers(min_value=0, max_value=good // 5)),
+        "good": good,
+        "completed": draw(st.integers(min_value=0, max_value=20)),
+        "not_completed": draw(st.integers(min_value=0, max_value=5)),
+    }
+    reasons = {name: draw(st.integers(min_value=0, max_value=5)) for name in draw(st.sets(st.sampled_from(REASONS)))}
+    change = draw(st.sampled_from(["none", "none", "none", "quota", "number", "reason", "drop", "stray"]))
+    levels["excellent"] += change == "quota"
+    evaluated = sum(levels.values())
+    counts: dict[str, Any] = {"total": evaluated + sum(reasons.values()), "evaluated": evaluated, **levels}
+    if reasons:
+        counts["not_evaluated"] = reasons
+    if change == "number":
+        counts[draw(st.sampled_from(COUNTS))] = draw(NUMBER)
+    elif change == "reason":
+        counts["not_evaluated"] = {**reasons, draw(st.sampled_from(REASONS)): draw(NUMBER)}
+    elif change == "drop":
+        counts.pop(draw(st.sampled_from(COUNTS)))
+    elif change == "stray":
+        counts[draw(st.sampled_from(["totals", "bad", "not_evaluated"]))] = draw(NUMBER)
+    return counts
+
+
+ANY_COUNTS = st.one_of(  # mostly reports that nearly add up, some of anything
+    subject_counts(),
+    subject_counts(),
+    subject_counts(),
+    st.dictionaries(st.sampled_from(COUNTS), NUMBER, max_size=6),
+    st.builds(
+        lambda counts, reasons: {**counts, "not_evaluated": reasons},
+        st.dictionaries(st.sampled_from(COUNTS), NUMBER),
+        st.dictionaries(st.sampled_from(REASONS), NUMBER),
+    ),
+)
+
+
+@given(
+    subjects=st.dictionaries(st.sampled_from(sorted(SUBJECT_VI)), ANY_COUNTS, min_size=1, max_size=4),
+    override=st.booleans(),
+)
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_any_numbers_validate_with_the_sums_right_or_are_refused_naming_the_field(
+    subjects: dict[str, dict[str, Any]], override: bool
+) -> None:
+    raw: dict[str, Any] = {"subjects": subjects}
+    if override:
+        raw["quota_override"] = {"reason": "Đơn vị tiêu biểu xuất sắc"}
+    try:
+        report = parse_report(raw)
+    except InputError as error:  # any other exception fails the test
+        assert error.problems
+        for problem in error.problems:
+            assert problem.field and problem.field.startswith("subjects."), problem
+            subject, *rest = problem.field.split(".")[1:]
+            assert subject in subjects and (not rest or rest[0] in (*COUNTS, "not_evaluated", "totals", "bad"))
+            assert problem.vi and problem.en and "inf" not in problem.en and "nan" not in problem.en.lower()
+        return
+    for subject, counts in report.subjects.items():
+        given_counts = subjects[subject]
+        rated = counts.excellent + counts.good + counts.completed + counts.not_completed
+        assert rated == counts.evaluated <= counts.total
+        assert counts.evaluated + counts.not_evaluated.total() == counts.total
+        values = [*counts.model_dump(exclude={"not_evaluated"}).values(), *counts.not_evaluated.model_dump().values()]
+        assert all(type(v) is int and 0 <= v <= MAX_COUNT for v in values)
+        assert all(type(given_counts[k]) is int for k in COUNTS if k in given_counts)  # no bool taken for a number
+        assert counts.excellent * 100 <= (25 if override else 20) * counts.good
+
+
+@given(st.integers(min_value=0, max_value=MAX_COUNT))
+@settings(max_examples=200, deadline=None)
+def test_a_json_or_yaml_number_is_still_a_count(n: int) -> None:
+    """Strict counts refuse `true` and 2.5, not the numbers JSON and YAML files give."""
+    for text in (json.dumps({"subjects": {"member": {"total": n, "evaluated": n, "completed": n}}}),):
+        for parsed in (json.loads(text), yaml.safe_load(text)):
+            assert parse_report(parsed).subjects["member"].total == n
