@@ -55,3 +55,22 @@ class InputError(Exception):
 def fail(rule: str, vi: str, en: str, *, row: int | None = None, field: str | None = None) -> InputError:
     """An InputError with one problem, for the many places that find exactly one."""
     return InputError([Problem(rule=rule, vi=vi, en=en, row=row, field=field)])
+
+
+MAX_PROBLEMS_LISTED = 50
+
+
+def capped(problems: list[Problem], limit: int = MAX_PROBLEMS_LISTED) -> list[Problem]:
+    """The first `limit` problems and one line saying how many more there are: a bad file of a million rows
+    gives a message people can read, not a million lines."""
+    if len(problems) <= limit:
+        return problems
+    more = len(problems) - limit
+    return [
+        *problems[:limit],
+        Problem(
+            rule="more_problems",
+            vi=f"… và {more:,} lỗi khác; chỉ liệt kê {limit} lỗi đầu tiên".replace(",", "."),
+            en=f"… and {more:,} more problems; only the first {limit} are listed",
+        ),
+    ]

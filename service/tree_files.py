@@ -1,9 +1,16 @@
-"""Reading org tree files (CSV, XLSX, YAML) into rows, with bilingual errors for files that cannot be read."""
+"""Reading org tree files (CSV, XLSX, YAML) into rows, with bilingual errors for files that cannot be read.
+
+A tree file may come from anyone, so reading it is bounded before anything is parsed: at most MAX_FILE_BYTES
+on disk, MAX_UNPACKED_BYTES inside an XLSX (a zip bomb is refused from the sizes the zip declares, which
+Python's zipfile enforces), at most MAX_ROWS units, and YAML without anchors and aliases (a 449-byte "billion
+laughs" file otherwise expands to gigabytes) and nested at most MAX_YAML_NESTING deep.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +18,17 @@ from models.errors import InputError, Problem, fail
 from models.tree import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, RawRow, check_columns
 
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+MAX_FILE_BYTES = 50 * 1024 * 1024  # the national tree (~320,000 units) as CSV is about 45 MB
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+MAX_ZIP_ENTRIES = 1_000
+MAX_ROWS = 500_000
+MAX_HEADER_COLUMNS = 64  # the columns looked at in an XLSX header (a sheet may declare 16,384)
+MAX_YAML_NESTING = 8
 
 
 def read_tree_file(path: Path) -> list[RawRow]:
-    """Rows of a tree file; raises InputError for a missing, empty, non-UTF-8 or malformed file."""
-    if not path.is_file():
-        raise fail("file_not_found", f"không tìm thấy tệp {path}", f"file not found: {path}")
-    data = path.read_bytes()
+    """Rows of a tree file; raises InputError for a missing, empty, oversized, non-UTF-8 or malformed file."""
+    data = read_bounded(path, MAX_FILE_BYTES)
     if not data.strip():
         raise fail("empty_file", f"tệp {path.name} rỗng", f"file {path.name} is empty")
     suffix = path.suffix.lower()
@@ -26,7 +37,7 @@ def read_tree_file(path: Path) -> list[RawRow]:
     elif suffix in (".yaml", ".yml"):
         rows, columns = _read_yaml(_decode(data, path.name), path.name)
     elif suffix in (".csv", ".txt"):
-        rows, columns = _read_csv(_decode(data, path.name))
+        rows, columns = _read_csv(_decode(data, path.name), path.name)
     else:
         raise fail(
             "unknown_format",
@@ -45,7 +56,42 @@ def read_tree_file(path: Path) -> list[RawRow]:
     return rows
 
 
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, or the bilingual error; reads no more than that."""
+    if not path.is_file():
+        raise fail("file_not_found", f"không tìm thấy tệp {path}", f"file not found: {path}")
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise fail(
+            "file_too_large",
+            f"tệp {path.name} lớn hơn {limit // 1024 // 1024} MB; hãy chia thành nhiều tệp",
+            f"file {path.name} is larger than {limit // 1024 // 1024} MB; split it into several files",
+        )
+    return data
+
+
+def _too_many_rows(name: str) -> InputError:
+    return fail(
+        "too_many_rows",
+        f"tệp {name} có hơn {MAX_ROWS:,} đơn vị; hãy chia thành nhiều tệp".replace(",", "."),
+        f"file {name} has more than {MAX_ROWS:,} units; split it into several files",
+    )
+
+
+def _keep(header: list[str], values: Any) -> dict[str, str]:
+    """The cells of the known columns (others are ignored, and not kept in memory)."""
+    return {h: (values[i] if i < len(values) else "") for i, h in enumerate(header) if h in COLUMNS}
+
+
 def _decode(data: bytes, name: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise fail(
+            "not_utf8",
+            f"tệp {name} mã hóa UTF-16; hãy lưu lại với mã hóa UTF-8 (trong Excel: «CSV UTF-8»)",
+            f"file {name} is UTF-16; save it again as UTF-8 (in Excel: 'CSV UTF-8')",
+            row=1,
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -64,40 +110,86 @@ def _decode(data: bytes, name: str) -> str:
         ) from None
 
 
-def _read_csv(text: str) -> tuple[list[RawRow], list[str]]:
+def _read_csv(text: str, name: str) -> tuple[list[RawRow], list[str]]:
     reader = csv.reader(io.StringIO(text))
-    header = [h.strip().lower() for h in next(reader, [])]
-    rows = []
-    for number, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        rows.append(RawRow(number, {h: (values[i] if i < len(values) else "") for i, h in enumerate(header)}))
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+        rows: list[RawRow] = []
+        for number, values in enumerate(reader, start=2):
+            if not any(v.strip() for v in values):
+                continue
+            if len(rows) == MAX_ROWS:
+                raise _too_many_rows(name)
+            rows.append(RawRow(number, _keep(header, values)))
+    except csv.Error as error:
+        raise fail(
+            "invalid_csv",
+            f"tệp {name} không đọc được như CSV ở dòng {reader.line_num}: {error}",
+            f"file {name} cannot be read as CSV at line {reader.line_num}: {error}",
+            row=reader.line_num,
+        ) from None
     return rows, header
 
 
 def open_workbook(data: bytes, name: str, **options: Any) -> Any:
-    """An XLSX workbook from bytes, or the bilingual error that says the file is not one."""
+    """An XLSX workbook from bytes, or the bilingual error that says the file is not one (or unpacks too large)."""
     from openpyxl import load_workbook
 
+    not_xlsx = fail(
+        "not_xlsx",
+        f"tệp {name} không đọc được như bảng tính Excel (.xlsx)",
+        f"file {name} cannot be read as an Excel workbook (.xlsx)",
+    )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise not_xlsx from None
+    unpacked = sum(entry.file_size for entry in entries)
+    if len(entries) > MAX_ZIP_ENTRIES or unpacked > MAX_UNPACKED_BYTES:
+        raise fail(
+            "xlsx_too_large",
+            f"tệp {name} giải nén ra {unpacked // 1024 // 1024} MB trong {len(entries)} phần, quá giới hạn "
+            f"{MAX_UNPACKED_BYTES // 1024 // 1024} MB / {MAX_ZIP_ENTRIES} phần",
+            f"file {name} unpacks to {unpacked // 1024 // 1024} MB in {len(entries)} parts, more than the limit of "
+            f"{MAX_UNPACKED_BYTES // 1024 // 1024} MB / {MAX_ZIP_ENTRIES} parts",
+        )
     try:
         return load_workbook(io.BytesIO(data), **options)
     except Exception:
+        raise not_xlsx from None
+
+
+def _read_xlsx(data: bytes, name: str) -> tuple[list[RawRow], list[str]]:
+    book = open_workbook(data, name, read_only=True, data_only=True)
+    try:
+        return _sheet_rows(book.worksheets[0], name)
+    except (InputError, MemoryError):
+        raise
+    except Exception:  # a part that does not parse shows only when read (read_only reads lazily)
         raise fail(
             "not_xlsx",
             f"tệp {name} không đọc được như bảng tính Excel (.xlsx)",
             f"file {name} cannot be read as an Excel workbook (.xlsx)",
         ) from None
+    finally:
+        book.close()
 
 
-def _read_xlsx(data: bytes, name: str) -> tuple[list[RawRow], list[str]]:
-    sheet = open_workbook(data, name, read_only=True, data_only=True).worksheets[0]
-    lines = sheet.iter_rows(values_only=True)
-    header = [str(h).strip().lower() if h is not None else "" for h in next(lines, ())]
-    rows = []
-    for number, values in enumerate(lines, start=2):
+def _sheet_rows(sheet: Any, name: str) -> tuple[list[RawRow], list[str]]:
+    # The sizes a sheet declares are not trusted: a declared A1:XFD1048576 would pad every row to 16,384 cells.
+    sheet.reset_dimensions()
+    first = next(sheet.iter_rows(max_row=1, max_col=MAX_HEADER_COLUMNS, values_only=True), ())
+    header = [str(h).strip().lower() if h is not None else "" for h in first]
+    width = max((i + 1 for i, h in enumerate(header) if h in COLUMNS), default=1)
+    rows: list[RawRow] = []
+    for number, values in enumerate(sheet.iter_rows(min_row=2, max_col=width, values_only=True), start=2):
         cells = [_cell_text(v) for v in values]
-        if any(cells):
-            rows.append(RawRow(number, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header)}))
+        if not any(cells):
+            continue
+        if len(rows) == MAX_ROWS:
+            raise _too_many_rows(name)
+        rows.append(RawRow(number, _keep(header, cells)))
     return rows, header
 
 
@@ -109,11 +201,24 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _read_yaml(text: str, name: str) -> tuple[list[RawRow], list[str]]:
+def load_plain_yaml(text: str, name: str) -> tuple[Any, Any]:
+    """YAML data and its node tree, refusing anchors and aliases and nesting past MAX_YAML_NESTING.
+
+    A first pass over the parser's events (streamed, nothing built) finds them; only then is the document built.
+    Anchors and aliases (`&a`, `*a`, `<<: *a`) are what "billion laughs" files are made of; a tree file has no use
+    for them. Uses libyaml when PyYAML has it.
+    """
     import yaml
 
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        loaded = yaml.safe_load(text)
+        _refuse_references(yaml.parse(text, Loader=loader_class), name)
+        loader = loader_class(text)
+        try:
+            node = loader.get_single_node()
+            return (loader.construct_document(node) if node is not None else None), node
+        finally:
+            loader.dispose()
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise fail(
@@ -122,6 +227,42 @@ def _read_yaml(text: str, name: str) -> tuple[list[RawRow], list[str]]:
             f"file {name} is not valid YAML",
             row=mark.line + 1 if mark else None,
         ) from None
+    except ValueError:  # an integer of thousands of digits
+        raise fail(
+            "invalid_yaml",
+            f"tệp {name} có một số quá dài",
+            f"file {name} holds a number that is too long",
+        ) from None
+
+
+def _refuse_references(events: Any, name: str) -> None:
+    import yaml
+
+    nesting = 0
+    for event in events:
+        line = event.start_mark.line + 1 if event.start_mark else None
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise fail(
+                "yaml_alias",
+                f"tệp {name} dùng neo/bí danh YAML (&… / *…) ở dòng {line}; tệp cây đơn vị không được dùng chúng",
+                f"file {name} uses a YAML anchor or alias (&… / *…) on line {line}; tree files may not use them",
+                row=line,
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            nesting += 1
+            if nesting > MAX_YAML_NESTING:
+                raise fail(
+                    "yaml_too_deep",
+                    f"tệp {name} lồng nhau quá {MAX_YAML_NESTING} tầng ở dòng {line}",
+                    f"file {name} nests deeper than {MAX_YAML_NESTING} levels on line {line}",
+                    row=line,
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            nesting -= 1
+
+
+def _read_yaml(text: str, name: str) -> tuple[list[RawRow], list[str]]:
+    loaded, node = load_plain_yaml(text, name)
     items = loaded.get("units") if isinstance(loaded, dict) else loaded
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise fail(
@@ -129,9 +270,12 @@ def _read_yaml(text: str, name: str) -> tuple[list[RawRow], list[str]]:
             f"tệp {name} phải là danh sách đơn vị (hoặc «units:» chứa danh sách)",
             f"file {name} must be a list of units (or 'units:' holding one)",
         )
-    lines = _item_lines(yaml.compose(text), len(items))
+    if len(items) > MAX_ROWS:
+        raise _too_many_rows(name)
+    lines = _item_lines(node, len(items))
     rows = [
-        RawRow(line, {str(k): _yaml_text(v) for k, v in item.items()}) for line, item in zip(lines, items, strict=True)
+        RawRow(line, {str(k): _yaml_text(v, line, str(k)) for k, v in item.items() if str(k) in COLUMNS})
+        for line, item in zip(lines, items, strict=True)
     ]
     # A YAML item may leave out any key; the row checks then report the empty value where it matters.
     return rows, list(COLUMNS)
@@ -148,9 +292,18 @@ def _item_lines(node: Any, count: int) -> list[int]:
     return list(range(1, count + 1))
 
 
-def _yaml_text(value: Any) -> str:
+def _yaml_text(value: Any, line: int, key: str) -> str:
     if value is None:
         return ""
-    if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    return str(value)
+    try:
+        if isinstance(value, list):
+            return " ".join(str(v) for v in value)
+        return str(value)
+    except ValueError:  # str() of an integer of thousands of digits (0b… and 0x… ones are built without limit)
+        raise fail(
+            "not_a_number",
+            "số quá dài (hàng nghìn chữ số)",
+            "number too long (thousands of digits)",
+            row=line,
+            field=key,
+        ) from None
