@@ -53,7 +53,7 @@ def _time_as_text(value: Any) -> Any:
         return value
     raise PydanticCustomError(
         "time_not_text",
-        'a time of day is written in quotes, e.g. "07:30" (YAML reads 07:30 without quotes as a number)',
+        'a time of day is written in quotes, e.g. "21:00" (YAML reads 21:00 without quotes as a number)',
     )
 
 

@@ -35,7 +35,7 @@ _VI = {
     "date_type": "phải là ngày dạng YYYY-MM-DD",
     "time_parsing": "phải là giờ dạng HH:MM",
     "time_type": "phải là giờ dạng HH:MM",
-    "time_not_text": 'giờ viết trong dấu nháy, ví dụ "07:30" (YAML đọc 07:30 không có nháy thành một số)',
+    "time_not_text": 'giờ viết trong dấu nháy, ví dụ "21:00" (YAML đọc 21:00 không có nháy thành một số)',
     "time_with_offset": "giờ địa phương, không kèm múi giờ (múi giờ của đợt)",
     "string_type": "phải là chuỗi ký tự",
     "string_too_short": "không được để trống",
