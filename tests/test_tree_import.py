@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import time
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from models.errors import InputError
+from models.tree import RawRow
 from tests.conftest import write
+
+# Characters no code may hold: C0 and C1 controls, DEL, bidi and zero-width formatting, line separators.
+CONTROLS = [chr(c) for c in (*range(0x20), 0x7F, 0x85, 0x9B)] + ["\u200b", "\u200e", "\u202e", "\u2028", "\ufeff"]
 
 HEADER = "code,parent,name,level,members,contacts\n"
 SMALL = HEADER + (
@@ -137,6 +146,17 @@ BAD_ROWS = [
         id="invalid-apprise-url",
     ),
     pytest.param(",HU-A,Chi bộ 9,branch,3,", 7, "code", "required", "empty", id="empty-code"),
+    pytest.param("=1+1,HU-A,Chi bộ 9,branch,3,", 7, "code", "code_formula_prefix", "'=1+1'", id="formula-code"),
+    pytest.param("@CS-9,HU-A,Chi bộ 9,branch,3,", 7, "code", "code_formula_prefix", "'@'", id="at-code"),
+    pytest.param(" CS-9,HU-A,Chi bộ 9,branch,3,", 7, "code", "code_whitespace", "leading", id="leading-space"),
+    pytest.param("CS\x07-9,HU-A,Chi bộ 9,branch,3,", 7, "code", "code_control_character", "U+0007", id="bell"),
+    pytest.param("CS-9,HU-A,Chi\x00 bộ 9,branch,3,", 7, "name", "name_control_character", "U+0000", id="nul-name"),
+    pytest.param("CS-9,HU-A,Chi bộ 9,branch,9223372036854775808,", 7, "members", "too_large", "at most", id="2**63"),
+    pytest.param("CS-9,HU-A,Chi bộ 9,branch,10000001,", 7, "members", "too_large", "10,000,000", id="over-bound"),
+    pytest.param(
+        "CS-9,HU-A,Chi bộ 9,district,3,", 7, "level", "level_order", "'district' of its parent", id="level-same"
+    ),
+    pytest.param("CS-9,CS-1-CB1,Chi bộ 9,grassroots,3,", 7, "level", "level_order", "'branch'", id="level-above"),
 ]
 
 
@@ -240,3 +260,265 @@ def test_example_district_loads(kiemdiem) -> None:
     root = tree_json(kiemdiem)[0]
     assert root["code"] == "HU-CUCHI" and root["subtree_members"] == 9899
     assert sum(1 for c in root["children"] if c["level"] == "grassroots") == 50
+
+
+# Limits of issue 8: depth, level order, codes, member counts, the number of problems listed, speed.
+
+
+def chain(length: int, levels: list[str]) -> str:
+    """A root and its descendants one under the other, each on its own level: the deepest tree `length` allows."""
+    lines = [f"U{i},{f'U{i - 1}' if i else ''},Đơn vị {i},{levels[i]},1," for i in range(length)]
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def many_levels(count: int, monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> list[str]:
+    names = [f"L{i}" for i in range(count)]
+    monkeypatch.setenv("KIEMDIEM_LEVELS", ",".join(names))
+    env["KIEMDIEM_LEVELS"] = ",".join(names)
+    return names
+
+
+def test_a_tree_may_be_twelve_levels_deep_not_thirteen(
+    kiemdiem, snapshot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env
+) -> None:
+    from models.tree import MAX_DEPTH
+
+    assert MAX_DEPTH == 12
+    levels = many_levels(20, monkeypatch, env)
+    ran = kiemdiem("units", "import", write(tmp_path / "twelve.csv", chain(12, levels)))
+    assert ran.exit_code == 0, ran.stderr
+    assert flatten(tree_json(kiemdiem))["U0"]["subtree_units"] == 12
+    before = snapshot()
+    ran = kiemdiem("units", "import", write(tmp_path / "thirteen.csv", chain(13, levels)))
+    assert ran.exit_code == 2
+    assert "row 14, field parent [too_deep]" in ran.stderr and "'U12' would be level 13" in ran.stderr
+    assert "at most 12 levels" in ran.stderr and "tối đa 12 cấp" in ran.stderr
+    assert snapshot() == before
+
+
+def test_moving_a_subtree_too_deep_names_the_row_that_moves_it(
+    kiemdiem, snapshot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env
+) -> None:
+    levels = many_levels(20, monkeypatch, env)
+    assert kiemdiem("units", "import", write(tmp_path / "deep.csv", chain(10, levels))).exit_code == 0
+    below = HEADER + "S0,U0,Nhánh 0,L5,1,\nS1,S0,Nhánh 1,L6,1,\nS2,S1,Nhánh 2,L7,1,\nS3,S2,Nhánh 3,L8,1,\n"
+    assert kiemdiem("units", "import", write(tmp_path / "branch.csv", below)).exit_code == 0
+    before = snapshot()
+    # S0 under U9 (depth 9): S0..S3 at depths 10..13, so S2 would be the 13th level; the file's only row is blamed.
+    ran = kiemdiem("units", "import", write(tmp_path / "move.csv", HEADER + "S0,U9,Nhánh 0,L10,1,\n"))
+    assert ran.exit_code == 2
+    assert "row 2, field parent [too_deep]" in ran.stderr and "'S2' (under 'S0')" in ran.stderr
+    assert snapshot() == before
+
+
+def test_the_depth_limit_keeps_paths_within_their_column() -> None:
+    from models.tables import OrgUnit
+    from models.tree import MAX_DEPTH
+
+    widest_id = len(str(2**63 - 1))  # a 64-bit key: SQLite's INTEGER; PostgreSQL's INTEGER is shorter
+    assert MAX_DEPTH * (widest_id + 1) + 1 <= OrgUnit.__table__.c.path.type.length
+
+
+def test_uneven_trees_are_fine_a_level_may_be_skipped(kiemdiem, tmp_path: Path) -> None:
+    uneven = HEADER + (
+        "TU-A,,Tỉnh ủy A,province,0,\n"
+        "CS-DIRECT,TU-A,Đảng bộ cơ sở trực thuộc tỉnh,grassroots,40,\n"
+        "XA-1,TU-A,Đảng ủy xã Một,commune,0,\n"
+        "XA-1-CB1,XA-1,Chi bộ trực thuộc xã,branch,12,\n"
+        "KHOI,TU-A,Đảng ủy Khối,district,0,\n"
+        "KHOI-CB,KHOI,Chi bộ cơ sở,grassroots,7,\n"
+    )
+    ran = kiemdiem("units", "import", write(tmp_path / "uneven.csv", uneven))
+    assert ran.exit_code == 0, ran.stderr
+    assert flatten(tree_json(kiemdiem))["TU-A"]["subtree_members"] == 59
+
+
+def test_a_level_moved_below_its_children_already_loaded_is_refused(kiemdiem, snapshot, tmp_path: Path) -> None:
+    kiemdiem("units", "import", write(tmp_path / "tree.csv", SMALL))
+    before = snapshot()
+    ran = kiemdiem("units", "import", write(tmp_path / "edit.csv", HEADER + "CS-1,HU-A,Đảng bộ xã Một,branch,0,\n"))
+    assert ran.exit_code == 2
+    assert "row 2, field level [level_order]" in ran.stderr
+    assert "'CS-1-CB1'" in ran.stderr and "'CS-1-CB2'" in ran.stderr
+    assert snapshot() == before
+
+
+def test_moving_a_unit_with_children_moves_their_paths(kiemdiem, tmp_path: Path) -> None:
+    two = HEADER + (
+        "TU,,Tỉnh ủy,province,0,\nXA-1,TU,Xã Một,commune,0,\nXA-2,TU,Xã Hai,commune,0,\n"
+        "CS,XA-1,Đảng bộ,grassroots,0,\nCS-B1,CS,Chi bộ 1,branch,5,\nCS-B2,CS,Chi bộ 2,branch,6,\n"
+    )
+    assert kiemdiem("units", "import", write(tmp_path / "two.csv", two)).exit_code == 0
+    ran = kiemdiem("units", "import", write(tmp_path / "move.csv", HEADER + "CS,XA-2,Đảng bộ,grassroots,0,\n"))
+    assert ran.exit_code == 0 and "1 updated" in ran.stdout, ran.stdout
+    moved = tree_json(kiemdiem, "--root", "XA-2")[0]  # found by path: the branches' paths moved with their parent
+    assert moved["subtree_units"] == 4 and moved["subtree_members"] == 11
+    assert tree_json(kiemdiem, "--root", "XA-1")[0]["subtree_units"] == 1
+
+
+def test_problems_listed_are_capped_with_a_count_of_the_rest(kiemdiem, tmp_path: Path) -> None:
+    bad = HEADER + "".join(f"U{i},,Đơn vị {i},district,x,\n" for i in range(200))
+    ran = kiemdiem("units", "import", write(tmp_path / "bad.csv", bad), "--format", "json")
+    assert ran.exit_code == 2
+    errors = json.loads(ran.stderr)["errors"]
+    assert len(errors) == 51 and errors[-1]["rule"] == "more_problems"
+    assert "150 more problems" in errors[-1]["en"] and "150 lỗi khác" in errors[-1]["vi"]
+    assert [e["row"] for e in errors[:50]] == list(range(2, 52))
+
+
+def test_yaml_anchors_are_refused_with_their_line(kiemdiem, snapshot, tmp_path: Path) -> None:
+    text = "units:\n  - &root {code: HU-A, name: Huyện ủy A, level: district}\n  - *root\n"
+    before = snapshot()
+    ran = kiemdiem("units", "import", write(tmp_path / "anchors.yaml", text))
+    assert ran.exit_code == 2 and "row 2 [yaml_alias]" in ran.stderr and "anchor or alias" in ran.stderr
+    assert snapshot() == before
+
+
+def test_yaml_numbers_are_read_as_written(kiemdiem, tmp_path: Path) -> None:
+    text = "units:\n  - {code: 007, name: Huyện ủy A, level: district, members: 0012}\n"
+    assert kiemdiem("units", "import", write(tmp_path / "t.yaml", text)).exit_code == 0
+    assert flatten(tree_json(kiemdiem))["007"]["members"] == 12
+
+
+def test_example_province_loads(kiemdiem) -> None:
+    from tests.conftest import EXAMPLES
+
+    ran = kiemdiem("units", "import", EXAMPLES / "province.csv")
+    assert ran.exit_code == 0, ran.stderr
+    assert tree_json(kiemdiem)[0]["subtree_units"] == 1879
+
+
+def test_a_wide_tree_of_20000_units_imports(kiemdiem, tmp_path: Path) -> None:
+    wide = HEADER + "HU,,Huyện ủy,district,0,\n" + "".join(f"B{i:05d},HU,Chi bộ {i},branch,3,\n" for i in range(20_000))
+    started = time.perf_counter()
+    ran = kiemdiem("units", "import", write(tmp_path / "wide.csv", wide))
+    took = time.perf_counter() - started
+    assert ran.exit_code == 0 and "20001 new" in ran.stdout, ran.stderr
+    assert took < 120, f"{took:.1f} s"  # ~3 s on an idle machine; the ORM-per-object import took ~15 s
+    ran = kiemdiem("units", "import", tmp_path / "wide.csv")
+    assert ran.exit_code == 0 and "20001 unchanged" in ran.stdout
+
+
+# The checks themselves, without a database: linear in the number of units, whatever the shape.
+
+
+def raw_chain(length: int) -> list[RawRow]:
+    return [
+        RawRow(i + 2, {"code": f"U{i}", "parent": f"U{i - 1}" if i else "", "name": "x", "level": "L", "members": "1"})
+        for i in range(length)
+    ]
+
+
+def test_the_shape_of_a_200000_unit_chain_is_found_in_linear_time() -> None:
+    from models.tree import Placed, shape
+
+    tree = {f"U{i}": Placed(f"U{i - 1}" if i else None, "L") for i in range(200_000)}
+    started = time.perf_counter()
+    cycles, depth = shape(tree, list(tree))
+    took = time.perf_counter() - started
+    assert cycles == [] and depth["U199999"] == 199_999
+    assert took < 5, f"{took:.2f} s"  # ~0.3 s; the quadratic walk it replaces took 10 s for 1,200 units
+
+    tree["U0"] = Placed("U199999", "L")  # one cycle through all of them
+    cycles, depth = shape(tree, reversed(list(tree)))
+    assert [len(c) for c in cycles] == [200_000] and depth == {}
+
+
+def test_a_5000_unit_chain_is_refused_for_depth_in_well_under_a_second() -> None:
+    from models.tree import check_tree, parse_rows
+
+    rows = raw_chain(5000)
+    levels = tuple(f"L{i}" for i in range(5000))
+    rows = [RawRow(r.number, {**r.cells, "level": levels[i]}) for i, r in enumerate(rows)]
+    units = parse_rows(rows, levels, lambda _url: True)
+    started = time.perf_counter()
+    with pytest.raises(InputError) as refused:
+        check_tree(units, rows, {}, levels, allow_many_roots=False)
+    took = time.perf_counter() - started
+    assert [(p.row, p.rule) for p in refused.value.problems] == [(14, "too_deep")]
+    assert took < 2, f"{took:.2f} s"  # ~0.02 s
+
+
+def test_cycles_hanging_subtrees_and_long_loops_are_each_named_once() -> None:
+    from models.tree import Placed, shape
+
+    tree = {"R": Placed(None, "L"), "A": Placed("B", "L"), "B": Placed("A", "L"), "C": Placed("A", "L")}
+    tree.update({f"X{i}": Placed(f"X{(i + 1) % 30}", "L") for i in range(30)})
+    cycles, depth = shape(tree, list(tree))
+    assert sorted(len(c) for c in cycles) == [2, 30] and depth == {"R": 0}
+
+
+# Codes, as a property: whatever the text, a refusal is clean, names the rule and echoes nothing invisible.
+
+SAFE = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/-", min_size=1, max_size=64)
+
+
+@given(SAFE.filter(lambda code: code[0] != "-"))
+def test_plain_codes_are_accepted(code: str) -> None:
+    from models.tree import code_problem
+
+    assert code_problem(code) is None
+
+
+@given(st.text(max_size=63), st.integers(min_value=0, max_value=63), st.sampled_from(CONTROLS))
+def test_a_control_or_invisible_character_anywhere_is_refused(text: str, where: int, bad: str) -> None:
+    from models.tree import code_problem
+
+    refused = code_problem(text[:where] + bad + text[where:])
+    assert refused is not None and refused[0] == "code_control_character"
+    assert_shown_safely(refused)
+
+
+@given(st.sampled_from("=+-@"), SAFE)
+def test_a_formula_prefix_is_refused(prefix: str, rest: str) -> None:
+    from models.tree import code_problem
+
+    refused = code_problem((prefix + rest)[:64])
+    assert refused is not None and refused[0] == "code_formula_prefix"
+
+
+@given(st.text(alphabet=" \u00a0\u2003\u3000", min_size=1, max_size=3), SAFE.map(lambda c: c[:60]), st.booleans())
+def test_leading_or_trailing_whitespace_is_refused(space: str, code: str, leading: bool) -> None:
+    from models.tree import code_problem
+
+    refused = code_problem(space + code if leading else code + space)
+    assert refused is not None and refused[0] == "code_whitespace"
+
+
+@given(st.text(max_size=100_000))
+def test_any_text_is_answered_without_an_exception_and_echoed_safely(code: str) -> None:
+    from models.tree import code_problem
+
+    refused = code_problem(code)
+    if refused is not None:
+        assert_shown_safely(refused)
+        assert len(refused[1]) < 400 and len(refused[2]) < 400
+
+
+@given(st.one_of(st.integers(), st.text(max_size=50)).map(str))
+def test_any_member_count_is_a_number_in_bounds_or_a_named_problem(text: str) -> None:
+    from models.tree import MAX_MEMBERS, parse_rows
+
+    row = RawRow(2, {"code": "A", "parent": "", "name": "Một", "level": "district", "members": text})
+    try:
+        [unit] = parse_rows([row], ("district",), lambda _url: True)
+    except InputError as refused:
+        assert {p.rule for p in refused.problems} <= {"not_a_number", "negative", "too_large"}
+        assert all(p.row == 2 and p.field == "members" for p in refused.problems)
+    else:
+        assert 0 <= unit.members <= MAX_MEMBERS
+
+
+@pytest.mark.parametrize("value", [2**63, 10**300, int("9" * 4000)], ids=["2**63", "10**300", "4000-digits"])
+def test_huge_member_counts_are_refused_not_overflowed(value: int) -> None:
+    from models.tree import parse_rows
+
+    row = RawRow(2, {"code": "A", "parent": "", "name": "Một", "level": "district", "members": str(value)})
+    with pytest.raises(InputError) as refused:
+        parse_rows([row], ("district",), lambda _url: True)
+    assert [(p.row, p.field, p.rule) for p in refused.value.problems] == [(2, "members", "too_large")]
+
+
+def assert_shown_safely(refused: tuple[str, str, str]) -> None:
+    for message in refused[1:]:
+        assert not any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") for ch in message), message
