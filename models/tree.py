@@ -156,8 +156,8 @@ def _parse_row(row: RawRow, levels: tuple[str, ...], url_ok: UrlCheck) -> tuple[
         bad(
             "level",
             "unknown_level",
-            f"cấp «{shown(level)}» không thuộc các cấp đã cấu hình ({', '.join(levels)})",
-            f"level '{shown(level)}' is not one of the configured levels ({', '.join(levels)})",
+            f"cấp «{shown(level)}» không thuộc các cấp đã cấu hình ({shown(', '.join(levels), 300)})",
+            f"level '{shown(level)}' is not one of the configured levels ({shown(', '.join(levels), 300)})",
         )
     members = _parse_members(cell.get("members", "").strip(), bad)
     contacts = tuple(cell.get("contacts", "").split())
@@ -376,7 +376,7 @@ def _depth_problems(tree: dict[str, Placed], depth: dict[str, int], rows: dict[s
 def _level_problems(tree: dict[str, Placed], rows: dict[str, int], levels: tuple[str, ...]) -> list[Problem]:
     """A child's level must be below its parent's in the configured order (any distance below)."""
     rank = {level: position for position, level in enumerate(levels)}
-    order = " → ".join(levels)
+    order = shown(" → ".join(levels), 300)
     problems = []
     for code, placed in tree.items():
         if placed.parent is None or placed.parent not in tree or (code not in rows and placed.parent not in rows):
