@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pendulum
 
@@ -14,24 +13,25 @@ from models.launch import LaunchSummary, launch_campaign
 from service import faults
 from service.bootstrap import App
 
+MAX_CONFIG_BYTES = 20_000_000  # a config is a page of YAML; the hostile-input corpus sends 10 MB strings
+
 
 def read_config(path: Path, levels: tuple[str, ...]) -> CampaignConfig:
-    import yaml
+    from service.tree_files import load_plain_yaml
 
     if not path.is_file():
         raise fail("file_not_found", f"không tìm thấy tệp {path}", f"file not found: {path}")
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise fail(
+            "file_too_large",
+            f"tệp {path.name} quá lớn (tối đa {MAX_CONFIG_BYTES // 1_000_000} MB)",
+            f"file {path.name} is too large (at most {MAX_CONFIG_BYTES // 1_000_000} MB)",
+        )
     try:
-        raw: Any = yaml.safe_load(path.read_bytes().decode("utf-8-sig"))
+        text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise fail("not_utf8", f"tệp {path.name} không phải UTF-8", f"file {path.name} is not UTF-8") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise fail(
-            "invalid_yaml",
-            f"tệp {path.name} không phải YAML hợp lệ",
-            f"file {path.name} is not valid YAML",
-            row=mark.line + 1 if mark else None,
-        ) from None
+    raw, _node = load_plain_yaml(text, path.name, numbers_as_written=False)
     return parse_campaign_config(raw, levels)
 
 

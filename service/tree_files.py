@@ -202,8 +202,9 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def load_plain_yaml(text: str, name: str) -> tuple[Any, Any]:
-    """YAML data and its node tree, refusing anchors and aliases and nesting past MAX_YAML_NESTING.
+def load_plain_yaml(text: str, name: str, *, numbers_as_written: bool = True) -> tuple[Any, Any]:
+    """YAML data and its node tree, refusing anchors and aliases and nesting past MAX_YAML_NESTING (tree files,
+    campaign configs and reports alike). `numbers_as_written`: whole numbers stay text, for the tree's row checks.
 
     A first pass over the parser's events (streamed, nothing built) finds them; only then is the document built.
     Anchors and aliases (`&a`, `*a`, `<<: *a`) are what "billion laughs" files are made of; a tree file has no use
@@ -214,7 +215,7 @@ def load_plain_yaml(text: str, name: str) -> tuple[Any, Any]:
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         _refuse_references(yaml.parse(text, Loader=loader_class), name)
-        loader = _builder(loader_class)(text)
+        loader = (_builder(loader_class) if numbers_as_written else loader_class)(text)
         try:
             node = loader.get_single_node()
             return (loader.construct_document(node) if node is not None else None), node
@@ -254,8 +255,8 @@ def _refuse_references(events: Any, name: str) -> None:
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise fail(
                 "yaml_alias",
-                f"tệp {name} dùng neo/bí danh YAML (&… / *…) ở dòng {line}; tệp cây đơn vị không được dùng chúng",
-                f"file {name} uses a YAML anchor or alias (&… / *…) on line {line}; tree files may not use them",
+                f"tệp {name} dùng neo/bí danh YAML (&… / *…) ở dòng {line}; tệp của kiemdiem không được dùng chúng",
+                f"file {name} uses a YAML anchor or alias (&… / *…) on line {line}; kiemdiem files may not use them",
                 row=line,
             )
         if isinstance(event, yaml.CollectionStartEvent):
