@@ -28,7 +28,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy models flows
 
 unit: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile --durations=15
 
 test: lint typecheck unit
 

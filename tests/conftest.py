@@ -87,6 +87,17 @@ def _capture_every_log_line() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _no_secret_in_what_this_test_logged() -> Iterator[None]:
+    """Every log line and CLI output a test produced is searched for the planted secrets, so a leak fails the test
+    that caused it (on whichever worker it ran)."""
+    start = len(CAPTURED)
+    yield
+    leaked = [line for line in CAPTURED[start:] if any(secret in line for secret in SECRETS)]
+    if leaked:
+        pytest.fail(f"a planted secret appeared in {len(leaked)} captured lines, e.g. {leaked[0][:300]!r}")
+
+
+@pytest.fixture(autouse=True)
 def _system_clock_after_each_test() -> Iterator[None]:
     yield
     clock.set_now(None)
