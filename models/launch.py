@@ -10,19 +10,12 @@ from pydantic import BaseModel
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from models.audit import audit
 from models.campaign_config import CampaignConfig, MilestoneConfig
+from models.enums import AssignmentStatus, CampaignStatus, NoticeKind, NoticeStatus
 from models.errors import InputError, Problem, capped, fail
 from models.outbox_keys import notice_key
-from models.tables import (
-    Assignment,
-    AssignmentStatus,
-    AuditEntry,
-    Campaign,
-    Milestone,
-    NoticeKind,
-    OrgUnit,
-    OutboxEntry,
-)
+from models.tables import Assignment, Campaign, Milestone, OrgUnit, OutboxEntry
 from models.validation_messages import shown
 
 
@@ -80,7 +73,7 @@ def launch_campaign(session: Session, config: CampaignConfig, now: pendulum.Date
         timezone=config.timezone,
         launch_date=config.launch,
         launched_at=now,
-        status="active",
+        status=CampaignStatus.ACTIVE.value,
         config=config.model_dump(mode="json"),
     )
     session.add(campaign)
@@ -106,17 +99,16 @@ def launch_campaign(session: Session, config: CampaignConfig, now: pendulum.Date
         assignments[spec.key] = len(rows)
     notices = [_plan_notice(campaign, config, unit, now) for unit in units]
     session.execute(insert(OutboxEntry), notices)
-    session.add(
-        AuditEntry(
-            at=now,
-            actor=actor,
-            action="campaign.launch",
-            campaign_id=campaign.id,
-            entity="campaign",
-            entity_key=config.key,
-            to_state="active",
-            details={"units": len(units), "assignments": assignments},
-        )
+    audit(
+        session,
+        at=now,
+        actor=actor,
+        action="campaign.launch",
+        campaign_id=campaign.id,
+        entity="campaign",
+        entity_key=config.key,
+        to_state=campaign.status,
+        details={"units": len(units), "assignments": assignments},
     )
     session.flush()
     return LaunchSummary(
@@ -193,7 +185,7 @@ def _plan_notice(campaign: Campaign, config: CampaignConfig, unit: OrgUnit, now:
         "kind": NoticeKind.PLAN_ISSUED.value,
         "days": 0,
         "recipients": [unit.code],
-        "status": "pending",
+        "status": NoticeStatus.PENDING.value,
         "created_at": now,
         "deliver_after": max(scheduled, now),
         "attempts": 0,

@@ -13,20 +13,10 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Integer, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from models.errors import fail
+from models.enums import AssignmentStatus, NoticeStatus
 from models.levels import level_rank
 from models.lookup import campaign_by_key, unit_by_code
-from models.tables import (
-    Assignment,
-    AssignmentStatus,
-    Campaign,
-    Milestone,
-    NoticeStatus,
-    OrgUnit,
-    OutboxEntry,
-    Report,
-    ReportLine,
-)
+from models.tables import Assignment, Campaign, Milestone, OrgUnit, OutboxEntry, Report, ReportLine
 
 DONE = (AssignmentStatus.SUBMITTED.value, AssignmentStatus.ACCEPTED.value)
 SUBJECTS = ("organization", "member", "leadership_collective", "leader")
@@ -82,8 +72,6 @@ def progress(
     root = session.get(OrgUnit, campaign.root_unit_id)
     if root_code is not None:
         root = unit_by_code(session, root_code, field="--root")
-        if root is None:
-            raise fail("unknown_unit", f"không có đơn vị «{root_code}»", f"no unit '{root_code}'", field="--root")
     assert root is not None
     return Progress(
         campaign=campaign.key,

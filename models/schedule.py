@@ -8,8 +8,8 @@ them once per deadline and applies the decision to every assignment that shares 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass, field
-from typing import Literal
 
 import pendulum
 
@@ -21,9 +21,16 @@ from models.calendar import (
     working_day_on_or_before,
 )
 from models.campaign_config import ReminderPolicy
-from models.tables import NoticeKind
+from models.enums import NoticeKind
 
-Stream = Literal["unit", "escalation"]
+
+class Stream(enum.StrEnum):
+    """Notices to the unit itself, and escalations to the level above: each stream sends its own latest point."""
+
+    UNIT = "unit"
+    ESCALATION = "escalation"
+
+
 # When two points of one stream fall at the same instant, the more urgent one is sent.
 URGENCY = {NoticeKind.REMINDER: 0, NoticeKind.DUE_TODAY: 1, NoticeKind.OVERDUE: 2, NoticeKind.ESCALATION: 3}
 
@@ -38,7 +45,7 @@ class Point:
 
     @property
     def stream(self) -> Stream:
-        return "escalation" if self.kind == NoticeKind.ESCALATION else "unit"
+        return Stream.ESCALATION if self.kind == NoticeKind.ESCALATION else Stream.UNIT
 
     @property
     def occurrence(self) -> str:
@@ -116,7 +123,7 @@ def decide(
     if any(p.at < now.subtract(hours=policy.catch_up_after_hours) for p in due):
         return Decision((_catch_up(due, policy, held), *(_notice(p, p.at, skipped=True) for p in due)), due[-1].at)
     notices: list[Notice] = []
-    for stream in ("unit", "escalation"):
+    for stream in Stream:
         mine = [p for p in due if p.stream == stream]
         if mine:
             *older, latest = mine
@@ -128,7 +135,7 @@ def decide(
 def _catch_up(due: list[Point], policy: ReminderPolicy, deliver_after: pendulum.DateTime) -> Notice:
     """One notice for all the missed points: it says where the assignment stands now (the latest point)."""
     latest = max(due)
-    escalate = any(p.stream == "escalation" for p in due) or (
+    escalate = any(p.stream == Stream.ESCALATION for p in due) or (
         latest.kind == NoticeKind.OVERDUE and latest.days >= policy.escalate_after_days
     )
     return Notice(

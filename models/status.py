@@ -6,18 +6,13 @@ import pendulum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from models.audit import audit
+from models.enums import AssignmentStatus
 from models.errors import fail
 from models.lookup import campaign_by_key, unit_by_code
 from models.reports import ReportIn
-from models.tables import (
-    CLOSED_STATUSES,
-    Assignment,
-    AssignmentStatus,
-    AuditEntry,
-    Milestone,
-    Report,
-    ReportLine,
-)
+from models.states import check_transition
+from models.tables import Assignment, Milestone, Report, ReportLine
 
 
 def find_assignment(session: Session, campaign_key: str, unit_code: str, milestone_key: str) -> Assignment:
@@ -64,32 +59,24 @@ def submit(
 ) -> Assignment:
     """Record completion at `now`: on time when `now` is before the end of the local deadline day."""
     hold(session, assignment)
-    if assignment.status in CLOSED_STATUSES:
-        raise fail(
-            "already_closed",
-            f"nhiệm vụ đã ở trạng thái «{assignment.status}», không nộp lại được",
-            f"the assignment is already '{assignment.status}' and cannot be submitted again",
-            field="--state",
-        )
     previous = assignment.status
-    assignment.status = AssignmentStatus.SUBMITTED.value
+    assignment.status = check_transition(previous, AssignmentStatus.SUBMITTED, field="--state").value
     assignment.submitted_at = now
     assignment.on_time = now < assignment.due_before
     assignment.updated_at = now
     if report is not None:
         store_report(session, assignment, report, now)
-    session.add(
-        AuditEntry(
-            at=now,
-            actor=actor,
-            action="assignment.submit",
-            campaign_id=assignment.campaign_id,
-            entity="assignment",
-            entity_key=str(assignment.id),
-            from_state=previous,
-            to_state=assignment.status,
-            details={"on_time": assignment.on_time},
-        )
+    audit(
+        session,
+        at=now,
+        actor=actor,
+        action="assignment.submit",
+        campaign_id=assignment.campaign_id,
+        entity="assignment",
+        entity_key=str(assignment.id),
+        from_state=previous,
+        to_state=assignment.status,
+        details={"on_time": assignment.on_time},
     )
     session.flush()
     return assignment

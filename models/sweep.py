@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session
 
 from models.base import UTCDateTime
 from models.campaign_config import CampaignConfig
+from models.enums import OPEN_STATUSES, NoticeKind, NoticeStatus
+from models.outbox_keys import notice_key_sql
 from models.schedule import Decision, Notice, decide
-from models.tables import OPEN_STATUSES, Assignment, Campaign, Milestone, OrgUnit, OutboxEntry
+from models.tables import Assignment, Campaign, Milestone, OrgUnit, OutboxEntry
 
 OPEN = tuple(s.value for s in OPEN_STATUSES)
 
@@ -205,7 +207,7 @@ def _insert_notice(
     wg_sql, wg_params = escalate_to
     unit = "'\"' || u.code || '\"'"
     parent = "COALESCE(',\"' || p.code || '\"', '')"
-    if notice.kind.value == "escalation":
+    if notice.kind == NoticeKind.ESCALATION:
         recipients = f"'[' || COALESCE('\"' || p.code || '\"', '\"\"') || {wg_sql} || ']'"
     elif notice.escalate:
         recipients = f"'[' || {unit} || {parent} || {wg_sql} || ']'"
@@ -213,10 +215,13 @@ def _insert_notice(
         recipients = f"'[' || {unit} || ']'"
     details = {"replaces": list(notice.replaces)} if notice.replaces else {}
     json_cast = "CAST({} AS JSON)" if session.bind.dialect.name == "postgresql" else "{}"  # type: ignore[union-attr]
+    key, key_values = notice_key_sql(
+        "u.code", group.campaign.key, group.milestone.key, notice.kind, notice.occurrence, name="n_key"
+    )
     sql = (
         "INSERT INTO outbox (key, campaign_id, unit_id, milestone_id, assignment_id, kind, days, recipients, "
         "status, created_at, deliver_after, attempts, details) "
-        f"SELECT :n_prefix || u.code || :n_suffix, a.campaign_id, a.unit_id, a.milestone_id, a.id, :n_kind, :n_days, "
+        f"SELECT {key}, a.campaign_id, a.unit_id, a.milestone_id, a.id, :n_kind, :n_days, "
         f"{json_cast.format(recipients)}, :n_status, :n_now, :n_after, 0, {json_cast.format(':n_details')} "
         "FROM assignment a JOIN org_unit u ON u.id = a.unit_id LEFT JOIN org_unit p ON p.id = u.parent_id "
         f"WHERE {where} ON CONFLICT (key) DO NOTHING"
@@ -224,11 +229,10 @@ def _insert_notice(
     values = {
         **params,
         **wg_params,
-        "n_prefix": f"{group.campaign.key}|",
-        "n_suffix": f"|{group.milestone.key}|{notice.kind.value}|{notice.occurrence}",
+        **key_values,
         "n_kind": notice.kind.value,
         "n_days": notice.days,
-        "n_status": "skipped" if notice.skipped else "pending",
+        "n_status": (NoticeStatus.SKIPPED if notice.skipped else NoticeStatus.PENDING).value,
         "n_now": now,
         "n_after": notice.deliver_after,
         "n_details": json.dumps(details),
@@ -276,7 +280,7 @@ def _note_missing_children(
                     OutboxEntry.campaign_id == campaign.id,
                     OutboxEntry.milestone_id == milestone.id,
                     OutboxEntry.created_at == now,
-                    OutboxEntry.status == "pending",
+                    OutboxEntry.status == NoticeStatus.PENDING.value,
                 )
             )
             .tuples()

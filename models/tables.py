@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any
 
 import pendulum
@@ -12,39 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
 
-
-class AssignmentStatus(enum.StrEnum):
-    PENDING = "pending"
-    IN_PROGRESS = "in_progress"
-    SUBMITTED = "submitted"
-    ACCEPTED = "accepted"
-    RETURNED = "returned"
-    EXEMPT = "exempt"
-
-
-CLOSED_STATUSES = (AssignmentStatus.SUBMITTED, AssignmentStatus.ACCEPTED, AssignmentStatus.EXEMPT)
-OPEN_STATUSES = (AssignmentStatus.PENDING, AssignmentStatus.IN_PROGRESS, AssignmentStatus.RETURNED)
-
-
-class NoticeKind(enum.StrEnum):
-    PLAN_ISSUED = "plan_issued"
-    REMINDER = "reminder"
-    DUE_TODAY = "due_today"
-    OVERDUE = "overdue"
-    ESCALATION = "escalation"
-    CATCH_UP = "catch_up"
-    RETURNED = "returned"  # the level above sent the unit's submission back for correction
-
-
-class NoticeStatus(enum.StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-    # The deliverer stopped while sending: a channel may or may not have it. Never resent by itself; the admin is
-    # told and may resend (`kiemdiem outbox resend --uncertain`).
-    UNCERTAIN = "uncertain"
+# The enums live in models.enums (no SQLAlchemy there); re-exported here for the code that imports them from here.
+from models.enums import CLOSED_STATUSES as CLOSED_STATUSES
+from models.enums import OPEN_STATUSES as OPEN_STATUSES
+from models.enums import AssignmentStatus as AssignmentStatus
+from models.enums import AttemptStatus as AttemptStatus
+from models.enums import CampaignStatus as CampaignStatus
+from models.enums import NoticeKind as NoticeKind
+from models.enums import NoticeStatus as NoticeStatus
 
 
 class OrgUnit(Base):
@@ -81,7 +55,7 @@ class Campaign(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     launch_date: Mapped[dt.date] = mapped_column(Date)
     launched_at: Mapped[pendulum.DateTime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=CampaignStatus.ACTIVE.value)
     config: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     milestones: Mapped[list[Milestone]] = relationship(
@@ -194,16 +168,6 @@ class OutboxEntry(Base):
     claimed_at: Mapped[pendulum.DateTime | None] = mapped_column(UTCDateTime)
     # The deliverer holding a `sending` entry (notifications.liveness tells whether it is still alive).
     claimed_by: Mapped[str | None] = mapped_column(String(32))
-
-
-class AttemptStatus(enum.StrEnum):
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    # The deliverer stopped between sending and recording: it may have arrived; never sent again (at most once).
-    UNCERTAIN = "uncertain"
-    # An uncertain attempt the admin chose to send again (`outbox resend --uncertain`): no longer counts as done.
-    REQUEUED = "requeued"
 
 
 class DeliveryAttempt(Base):

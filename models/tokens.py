@@ -11,7 +11,7 @@ import pendulum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.errors import fail
+from models.lookup import unit_by_code
 from models.tables import ApiToken, OrgUnit
 
 
@@ -31,12 +31,7 @@ def digest(token: str) -> str:
 
 def issue(session: Session, unit_code: str | None, now: pendulum.DateTime) -> str:
     """A new token (printed once, never stored in clear) for a unit, or for the admin when `unit_code` is None."""
-    unit_id = None
-    if unit_code is not None:
-        unit = session.scalar(select(OrgUnit).where(OrgUnit.code == unit_code))
-        if unit is None:
-            raise fail("unknown_unit", f"không có đơn vị «{unit_code}»", f"no unit '{unit_code}'", field="UNIT")
-        unit_id = unit.id
+    unit_id = None if unit_code is None else unit_by_code(session, unit_code, field="UNIT").id
     token = "kd_" + secrets.token_urlsafe(32)
     session.add(ApiToken(token_hash=digest(token), prefix=token[:10], unit_id=unit_id, created_at=now))
     session.flush()

@@ -10,29 +10,15 @@ import pendulum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.audit import audit
+from models.enums import CLOSED_STATUSES, AssignmentStatus, NoticeKind, NoticeStatus
 from models.errors import fail
 from models.outbox_keys import notice_key
+from models.states import NEEDS_REASON, check_settable, check_transition
 from models.status import hold
-from models.tables import (
-    Assignment,
-    AssignmentStatus,
-    AuditEntry,
-    Campaign,
-    Milestone,
-    NoticeKind,
-    OrgUnit,
-    OutboxEntry,
-)
+from models.tables import Assignment, Campaign, Milestone, OrgUnit, OutboxEntry
 
 S = AssignmentStatus
-ALLOWED: dict[str, tuple[str, ...]] = {
-    S.IN_PROGRESS: (S.PENDING, S.RETURNED),
-    S.RETURNED: (S.SUBMITTED, S.ACCEPTED),
-    S.ACCEPTED: (S.SUBMITTED,),
-    S.EXEMPT: (S.PENDING, S.IN_PROGRESS, S.RETURNED),
-    S.PENDING: (S.EXEMPT,),  # an exemption withdrawn
-}
-NEEDS_REASON = (S.RETURNED, S.EXEMPT)
 
 
 def set_state(
@@ -46,61 +32,48 @@ def set_state(
     override: bool = False,
     meeting_date: dt.date | None = None,
 ) -> Assignment:
-    """Move an assignment to `state` by the rules above; `until` gives a new (grace) deadline, `meeting_date` the
-    day of the unit's self-review meeting (with in_progress), `override` lets the
+    """Move an assignment to `state` as the state machine allows (models.states); `until` gives a new (grace)
+    deadline, `meeting_date` the day of the unit's self-review meeting (with in_progress), `override` lets the
     admin accept a parent before all its children have submitted (the reason is kept)."""
     hold(session, assignment)
-    if state not in ALLOWED:
-        raise fail(
-            "unknown_state",
-            f"trạng thái «{state}» không hợp lệ (có: {', '.join(ALLOWED)})",
-            f"unknown state '{state}' (have: {', '.join(ALLOWED)})",
-            field="--state",
-        )
-    if assignment.status not in ALLOWED[state]:
-        raise fail(
-            "transition",
-            f"không chuyển được từ «{assignment.status}» sang «{state}»",
-            f"cannot go from '{assignment.status}' to '{state}'",
-            field="--state",
-        )
-    if (state in NEEDS_REASON or override) and not (reason or "").strip():
+    check_settable(state, field="--state")
+    target = check_transition(assignment.status, state, field="--state")
+    if (target in NEEDS_REASON or override) and not (reason or "").strip():
         raise fail(
             "reason_required",
-            f"chuyển sang «{state}» cần ghi lý do (--reason)",
-            f"'{state}' needs a reason (--reason)",
+            f"chuyển sang «{target}» cần ghi lý do (--reason)",
+            f"'{target}' needs a reason (--reason)",
             field="--reason",
         )
     campaign = session.get(Campaign, assignment.campaign_id)
     milestone = session.get(Milestone, assignment.milestone_id)
     assert campaign is not None and milestone is not None
-    if state == S.ACCEPTED and milestone.after_children:
+    if target == S.ACCEPTED and milestone.after_children:
         _children_done(session, assignment, milestone, override)
     previous = assignment.status
-    assignment.status, assignment.updated_at = state, now
-    if state == S.IN_PROGRESS:
+    assignment.status, assignment.updated_at = target.value, now
+    if target == S.IN_PROGRESS:
         assignment.started_at = assignment.started_at or now
-    elif state == S.ACCEPTED:
+    elif target == S.ACCEPTED:
         assignment.accepted_at = now
-    elif state == S.RETURNED:
+    elif target == S.RETURNED:
         assignment.submitted_at, assignment.on_time = None, None
     if until is not None:
         _move_deadline(assignment, campaign, until, now)
-    if state == S.RETURNED:
+    if target == S.RETURNED:
         _notify_returned(session, campaign, milestone, assignment, reason or "", now)
-    session.add(
-        AuditEntry(
-            at=now,
-            actor=actor,
-            action=f"assignment.{state}",
-            campaign_id=campaign.id,
-            entity="assignment",
-            entity_key=str(assignment.id),
-            from_state=previous,
-            to_state=state,
-            reason=reason,
-            details=_details(until, override, meeting_date),
-        )
+    audit(
+        session,
+        at=now,
+        actor=actor,
+        action=f"assignment.{target.value}",
+        campaign_id=campaign.id,
+        entity="assignment",
+        entity_key=str(assignment.id),
+        from_state=previous,
+        to_state=target.value,
+        reason=reason,
+        details=_details(until, override, meeting_date),
     )
     session.flush()
     return assignment
@@ -121,19 +94,18 @@ def extend(
     campaign = session.get(Campaign, assignment.campaign_id)
     assert campaign is not None
     _move_deadline(assignment, campaign, until, now)
-    session.add(
-        AuditEntry(
-            at=now,
-            actor=actor,
-            action="assignment.extend",
-            campaign_id=campaign.id,
-            entity="assignment",
-            entity_key=str(assignment.id),
-            from_state=assignment.status,
-            to_state=assignment.status,
-            reason=reason,
-            details={"until": until.isoformat()},
-        )
+    audit(
+        session,
+        at=now,
+        actor=actor,
+        action="assignment.extend",
+        campaign_id=campaign.id,
+        entity="assignment",
+        entity_key=str(assignment.id),
+        from_state=assignment.status,
+        to_state=assignment.status,
+        reason=reason,
+        details={"until": until.isoformat()},
     )
     session.flush()
     return assignment
@@ -173,7 +145,7 @@ def _children_done(session: Session, assignment: Assignment, milestone: Mileston
             .where(
                 OrgUnit.parent_id == assignment.unit_id,
                 Assignment.milestone_id == needed,
-                Assignment.status.not_in((S.SUBMITTED, S.ACCEPTED, S.EXEMPT)),
+                Assignment.status.not_in(CLOSED_STATUSES),
             )
             .order_by(OrgUnit.code)
         )
@@ -218,7 +190,7 @@ def _notify_returned(
             kind=NoticeKind.RETURNED.value,
             days=0,
             recipients=[unit.code],
-            status="pending",
+            status=NoticeStatus.PENDING.value,
             created_at=now,
             deliver_after=now,
             attempts=0,

@@ -27,16 +27,8 @@ from sqlalchemy.orm import Session
 
 from models.calendar import deadline_day, in_quiet_hours
 from models.campaign_config import CampaignConfig
-from models.tables import (
-    Assignment,
-    AttemptStatus,
-    Campaign,
-    DeliveryAttempt,
-    Milestone,
-    NoticeStatus,
-    OrgUnit,
-    OutboxEntry,
-)
+from models.enums import AttemptStatus, NoticeKind, NoticeStatus
+from models.tables import Assignment, Campaign, DeliveryAttempt, Milestone, OrgUnit, OutboxEntry
 from notifications.contacts import urls_for
 from notifications.messages import NoticeContext, render, render_digest, render_sms
 from notifications.redact import redact_url
@@ -45,7 +37,7 @@ from notifications.senders import fingerprint, is_sms
 WORKING_GROUP = "working_group:"
 LEASE = dt.timedelta(minutes=10)
 # Notices that carry what the unit must do (a returned report's reason), not a countdown: never replaced.
-NEVER_SUPERSEDED = frozenset({"returned"})
+NEVER_SUPERSEDED = frozenset({NoticeKind.RETURNED})
 DONE_ATTEMPTS = (AttemptStatus.SENT.value, AttemptStatus.UNCERTAIN.value)
 
 
@@ -82,7 +74,7 @@ def supersede(session: Session, campaign: Campaign, now: pendulum.DateTime) -> i
     for entry_id, assignment_id, kind in rows:
         if kind in NEVER_SUPERSEDED:
             continue
-        stream = (assignment_id, kind == "escalation")
+        stream = (assignment_id, kind == NoticeKind.ESCALATION)
         if stream in newest:
             older.append(newest[stream])
         newest[stream] = entry_id
