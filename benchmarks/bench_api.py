@@ -21,6 +21,7 @@ from benchmarks.bench_sweep import databases
 from models import clock
 from models.tables import Assignment
 from models.tokens import issue
+from service.access import Actor
 from service.bootstrap import build_app
 from service.campaigns import launch
 from service.settings import Settings
@@ -38,7 +39,7 @@ milestones: [{key: review, levels: [branch], deadline: 2026-12-10}]
 """
 SERVER = """
 import sys, uvicorn
-from service.api import create_api
+from entrypoints.api import create_api
 from service.bootstrap import build_app
 uvicorn.run(create_api(build_app()), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
@@ -53,7 +54,7 @@ def prepare(url: str, folder: Path) -> str:
     tree.write_text("\n".join(rows) + "\n", encoding="utf-8")
     (folder / "c.yaml").write_text(CONFIG, encoding="utf-8")
     import_tree(app, tree, AT, "bench", allow_many_roots=False)
-    launch(app, folder / "c.yaml", AT, "bench")
+    launch(app, Actor.operator("bench"), folder / "c.yaml", AT)
     with app.unit_of_work() as session:
         return issue(session, None, AT)
 

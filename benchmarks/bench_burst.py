@@ -31,12 +31,12 @@ SWEEP_AT = "2026-12-10T23:59:55+07:00"
 SERVER = """
 import sys, pendulum, uvicorn
 from models import clock
-from service.api import create_api
+from entrypoints.api import create_api
 from service.bootstrap import build_app
 clock.run_from(pendulum.parse(sys.argv[2]))
 uvicorn.run(create_api(build_app()), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
-CLI = "from service.cli import main; main()"
+CLI = "from entrypoints.cli import main; main()"
 CHECKS = {
     "submitted": "SELECT count(*) FROM assignment WHERE status = 'submitted'",
     "audit rows": "SELECT count(*) FROM audit_log WHERE action = 'assignment.submit'",

@@ -13,6 +13,7 @@ import pendulum
 
 from models import clock
 from notifications.senders import AppriseSender
+from service.access import Actor
 from service.bootstrap import build_app
 from service.campaigns import launch
 from service.settings import Settings
@@ -52,7 +53,7 @@ def product(folder: Path, url: Callable[[int], str]) -> float:
     config.write_text(CONFIG, encoding="utf-8")
     app = build_app(Settings(home=folder, database_url=f"sqlite:///{folder / 'd.db'}"))
     import_tree(app, tree, AT, "bench", allow_many_roots=False)
-    launch(app, config, AT, "bench")
+    launch(app, Actor.operator("bench"), config, AT)
     started = time.perf_counter()
     counts = deliver(app, "bench-delivery", AT, AppriseSender())
     elapsed = time.perf_counter() - started

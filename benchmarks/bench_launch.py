@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text
 
 from models import clock
 from models.tables import Assignment
+from service.access import Actor
 from service.bootstrap import build_app
 from service.campaigns import launch, read_config
 from service.settings import Settings
@@ -33,7 +34,7 @@ def _fresh_app(folder: Path, name: str):  # type: ignore[no-untyped-def]
 def _product(folder: Path, run: int) -> tuple[float, int]:
     app = _fresh_app(folder, f"product-{run}.db")
     started = time.perf_counter()
-    launch(app, CONFIG, clock.now(), "bench")
+    launch(app, Actor.operator("bench"), CONFIG, clock.now())
     elapsed = time.perf_counter() - started
     with app.unit_of_work() as session:
         count = session.scalar(select(func.count()).select_from(Assignment)) or 0

@@ -8,7 +8,8 @@ from typing import Any
 from prefect import flow
 
 from models import clock
-from service.bootstrap import build_app
+from service.access import Actor
+from service.bootstrap import process_app
 from service.campaigns import launch as launch_campaign
 
 
@@ -16,5 +17,5 @@ from service.campaigns import launch as launch_campaign
 def launch(config_path: str, at: str | None = None) -> dict[str, Any]:
     """Create the campaign, its assignments and the plan notices (one transaction); returns the launch summary."""
     now = clock.parse_instant(at) if at else clock.now()
-    summary = launch_campaign(build_app(), Path(config_path), now, actor="prefect:launch")
+    summary = launch_campaign(process_app(), Actor.operator("prefect:launch"), Path(config_path), now)
     return summary.model_dump()

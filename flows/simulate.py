@@ -19,18 +19,21 @@ from flows.sweep import sweep
 from models import clock
 from models.calendar import local_instant
 from notifications.senders import CaptureSender, install_sender
-from service.bootstrap import build_app
+from service.access import Actor
+from service.bootstrap import process_app
 from service.campaigns import read_config
 from service.progress_view import campaign_progress, progress_lines
 from service.simulation import plan_submissions, sweep_slots
 from service.status import submit_status
+
+SIMULATED_UNIT = Actor.operator("simulated-unit")
 
 
 @flow(name="simulate", log_prints=False)
 def simulate(config_path: str, seed: int = 2026, profile: str = "realistic") -> dict[str, Any]:
     """Launch, then step hour by hour to the day after the last deadline: units submit, sweeps run on schedule."""
     console = Console(width=None if Console().is_terminal else 160)
-    app = build_app()
+    app = process_app()
     config = read_config(__import__("pathlib").Path(config_path), app.settings.levels)
     start = local_instant(config.launch, dt.time(8), config.timezone)
     launch(config_path, start.isoformat())
@@ -45,13 +48,20 @@ def simulate(config_path: str, seed: int = 2026, profile: str = "realistic") -> 
         install_sender(None)
     clock.set_now(slots[-1])
     report = campaign_progress(app, config.key, None, clock.now())
+    delivered = sent_by_kind.pop("delivered_messages", 0)
     console.print(
         f"\n[bold]Tổng kết / summary[/] — {config.key}, {len(submissions)} lần nộp / submissions, "
-        f"{sum(sent_by_kind.values())} thông báo đã gửi / notices delivered"
+        f"{sum(sent_by_kind.values())} thông báo đã quyết định / notices decided, "
+        f"{delivered} tin đã gửi / messages delivered"
     )
     for line in progress_lines(report):
         console.print(line, highlight=False)
-    return {"campaign": config.key, "notices": dict(sent_by_kind), "progress": report.model_dump()}
+    return {
+        "campaign": config.key,
+        "notices": dict(sent_by_kind),
+        "messages_delivered": delivered,
+        "progress": report.model_dump(),
+    }
 
 
 def _submit_until(app: Any, key: str, pending: list[Any], until: Any) -> None:
@@ -59,7 +69,7 @@ def _submit_until(app: Any, key: str, pending: list[Any], until: Any) -> None:
     while pending and pending[0].at <= until:
         done = pending.pop(0)
         clock.set_now(done.at)
-        submit_status(app, key, done.unit, done.milestone, done.at, "simulated-unit", None)
+        submit_status(app, SIMULATED_UNIT, key, done.unit, done.milestone, done.at, None)
 
 
 def _run(

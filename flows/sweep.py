@@ -15,16 +15,15 @@ from prefect import flow, task
 
 from models import clock
 from models.sweep import Batch, SweepCounts
-from notifications.senders import default_sender
 from service import sweeps
-from service.bootstrap import App, build_app
+from service.bootstrap import App, process_app
 
 
 @task(name="sweep-batch", retries=2, retry_delay_seconds=5)
 def sweep_batch(campaign: str, batch: dict[str, Any], at: str) -> dict[str, Any]:
     """Decide the due notices of one batch of subtrees (a retry inserts nothing twice: the outbox keys)."""
     subtrees = Batch(prefixes=tuple(batch["prefixes"]), singles=tuple(batch["singles"]), units=batch["units"])
-    return sweeps.sweep_one(build_app(), campaign, subtrees, clock.parse_instant(at)).as_dict()
+    return sweeps.sweep_one(process_app(), campaign, subtrees, clock.parse_instant(at)).as_dict()
 
 
 def _as_task(app: App, campaign: str, batch: Batch, now: pendulum.DateTime) -> SweepCounts:
@@ -37,4 +36,5 @@ def sweep(campaign: str | None = None, at: str | None = None) -> dict[str, Any]:
     """One sweep of one campaign (or every active one) at `at` (ISO 8601; default: now). Delivery runs in the flow
     itself: a second task per sweep costs the server ~0.8 s a run here."""
     now = clock.parse_instant(at) if at else clock.now()
-    return sweeps.sweep(build_app(), campaign, now, default_sender(), run_batch=_as_task)
+    app = process_app()
+    return sweeps.sweep(app, campaign, now, app.sender, run_batch=_as_task)

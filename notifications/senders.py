@@ -54,13 +54,9 @@ class AppriseSender:
     per-channel rate limits of KIEMDIEM_RATE_LIMITS (`mailtos=5,json=50`: messages a second per URL scheme)."""
 
     def __init__(self, limits: dict[str, float] | None = None) -> None:
-        import os
+        from notifications.rate_limits import RateLimiter
 
-        from notifications.rate_limits import RateLimiter, parse_limits
-
-        self.limiter = RateLimiter(
-            limits if limits is not None else parse_limits(os.environ.get("KIEMDIEM_RATE_LIMITS"))
-        )
+        self.limiter = RateLimiter(limits or {})
 
     def send(self, url: str, title: str, body: str) -> str | None:
         import apprise
@@ -98,9 +94,13 @@ class CaptureSender:
 _installed: list[Sender] = []
 
 
-def default_sender() -> Sender:
-    """The sender flows use: Apprise, unless the simulator installed its capture sink for this process."""
-    return _installed[-1] if _installed else AppriseSender()
+def default_sender(limits: dict[str, float] | None = None) -> Sender:
+    """Apprise (paced by `limits`), unless the simulator installed its capture sink for this process."""
+    return _installed[-1] if _installed else AppriseSender(limits)
+
+
+def installed_sender() -> Sender | None:
+    return _installed[-1] if _installed else None
 
 
 def install_sender(sender: Sender | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import db
+from notifications.senders import Sender
 from service.settings import Settings, load_settings
 
 
@@ -35,6 +37,20 @@ class App:
     def sessions(self) -> sessionmaker[Session]:
         return db.session_factory(self.engine)
 
+    @cached_property
+    def _apprise(self) -> Sender:
+        from notifications.rate_limits import parse_limits
+        from notifications.senders import AppriseSender
+
+        return AppriseSender(parse_limits(self.settings.rate_limits))
+
+    @property
+    def sender(self) -> Sender:
+        """Where messages go: Apprise paced by KIEMDIEM_RATE_LIMITS, or the simulator's capture sink."""
+        from notifications.senders import installed_sender
+
+        return installed_sender() or self._apprise
+
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
         """A session whose changes are committed only when the block ends without an error."""
@@ -54,3 +70,36 @@ def build_app(settings: Settings | None = None) -> App:
 
     log_redaction.install()
     return App(settings or load_settings())
+
+
+_built: OrderedDict[str, App] = OrderedDict()
+_KEEP = 4  # a process serves one configuration; tests switch between a few, and each app holds a connection pool
+
+
+_installed: list[App] = []
+
+
+def install_app(app: App | None) -> None:
+    """Make `app` the app of this process (None: back to the settings'), for the simulator, which runs the
+    production flows on a database of its own without touching the environment."""
+    _installed.clear()
+    if app is not None:
+        _installed.append(app)
+
+
+def process_app(settings: Settings | None = None) -> App:
+    """The app of this process: the installed one, else the one for its settings (from the environment by
+    default), built once, then reused by every command, request, flow and task of the process."""
+    if _installed and settings is None:
+        return _installed[-1]
+    settings = settings or load_settings()
+    key = settings.model_dump_json()
+    if key in _built:
+        _built.move_to_end(key)
+        return _built[key]
+    app = _built[key] = build_app(settings)
+    while len(_built) > _KEEP:
+        _key, old = _built.popitem(last=False)
+        if "engine" in old.__dict__:
+            old.engine.dispose()
+    return app

@@ -7,6 +7,7 @@ from pathlib import Path
 import pendulum
 
 from models.progress import Progress, progress
+from service.access import Actor
 from service.bootstrap import App
 from service.numbers import vn_int
 
@@ -14,6 +15,18 @@ from service.numbers import vn_int
 def campaign_progress(app: App, campaign: str, root: str | None, now: pendulum.DateTime) -> Progress:
     with app.unit_of_work() as session:
         return progress(session, campaign, root, now, app.settings.levels)
+
+
+def subtree_progress(app: App, actor: Actor, campaign: str, root: str | None, now: pendulum.DateTime) -> Progress:
+    """Progress of a subtree the actor may read: a unit sees its own subtree (by default, its own)."""
+    from models.lookup import campaign_by_key, unit_by_code
+
+    with app.unit_of_work() as session:
+        campaign_by_key(session, campaign)
+        code = root or (None if actor.admin else actor.unit_code)
+        if code is not None:
+            actor.require_read(unit_by_code(session, code, field="root"))
+        return progress(session, campaign, code, now, app.settings.levels)
 
 
 def progress_lines(report: Progress) -> list[str]:

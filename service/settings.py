@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     # Where `kiemdiem serve` answers the HTTP API.
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # Messages a second per URL scheme (`mailtos=5,json=50`), for the channels that limit senders.
+    rate_limits: str | None = None
+    # Developers only: show the (redacted) trace of an internal error on the command line.
+    debug: bool = False
     # The configured levels, top to bottom; extra levels are added by listing the whole set.
     levels: Annotated[tuple[str, ...], NoDecode] = BUILT_IN_LEVELS
 

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pendulum
+from sqlalchemy.orm import Session
 
 from models.errors import fail
-from models.reports import parse_report
+from models.reports import ReportIn, parse_report
 from models.status import find_assignment, submit
-from models.tables import Assignment
+from models.tables import Assignment, OrgUnit
 from service import faults
+from service.access import Actor
 from service.bootstrap import App
+from service.views import AssignmentView
 
 
 def read_report(path: Path) -> dict[str, Any]:
@@ -46,71 +50,97 @@ def read_report(path: Path) -> dict[str, Any]:
     return data
 
 
+@dataclass(frozen=True)
+class StateChange:
+    """A change asked of an assignment's state: `until` a new (grace) deadline, `meeting_date` the self-review
+    meeting's day (with in_progress), `override` the admin accepting a parent before all its children."""
+
+    state: str
+    reason: str | None = None
+    until: dt.date | None = None
+    override: bool = False
+    meeting_date: dt.date | None = None
+
+
 def submit_status(
-    app: App, campaign: str, unit: str, milestone: str, now: pendulum.DateTime, actor: str, report: Path | None
-) -> dict[str, Any]:
-    payload = parse_report(read_report(report)) if report else None
+    app: App,
+    actor: Actor,
+    campaign: str,
+    unit: str,
+    milestone: str,
+    now: pendulum.DateTime,
+    report: ReportIn | None,
+) -> AssignmentView:
+    """A unit records completion of a milestone, with its report; only the unit itself (or the admin)."""
     with app.unit_of_work() as session:
-        assignment = submit(session, find_assignment(session, campaign, unit, milestone), now, actor, payload)
+        assignment = find_assignment(session, campaign, unit, milestone)
+        actor.require_submit(_unit(session, assignment))
+        submit(session, assignment, now, actor.name, report)
         faults.reach("submit.before-commit")
-        return {
-            "campaign": campaign,
-            "unit": unit,
-            "milestone": milestone,
-            "status": assignment.status,
-            "submitted_at": now.isoformat(),
-            "on_time": assignment.on_time,
-        }
+        return AssignmentView.of(assignment, campaign, unit, milestone)
+
+
+def read_report_file(path: Path | None) -> ReportIn | None:
+    return parse_report(read_report(path)) if path else None
 
 
 def set_status(
     app: App,
+    actor: Actor,
     campaign: str,
     unit: str,
     milestone: str,
-    state: str,
+    change: StateChange,
     now: pendulum.DateTime,
-    actor: str,
-    reason: str | None,
-    until: dt.date | None,
-    override: bool,
-    meeting_date: dt.date | None = None,
-) -> dict[str, Any]:
+) -> AssignmentView:
+    """Move an assignment along the chain, by the rules of service.access and models.transitions."""
     from models.transitions import set_state
 
     with app.unit_of_work() as session:
-        assignment = set_state(
+        assignment = find_assignment(session, campaign, unit, milestone)
+        actor.require_set_state(_unit(session, assignment), change.state, change.until, change.override)
+        set_state(
             session,
-            find_assignment(session, campaign, unit, milestone),
-            state,
+            assignment,
+            change.state,
             now,
-            actor,
-            reason,
-            until,
-            override,
-            meeting_date,
+            actor.name,
+            change.reason,
+            change.until,
+            change.override,
+            change.meeting_date,
         )
-        return assignment_view(assignment, campaign, unit, milestone)
+        return AssignmentView.of(assignment, campaign, unit, milestone)
 
 
 def extend_deadline(
     app: App,
+    actor: Actor,
     campaign: str,
     unit: str,
     milestone: str,
     until: dt.date,
-    now: pendulum.DateTime,
-    actor: str,
     reason: str,
-) -> dict[str, Any]:
+    now: pendulum.DateTime,
+) -> AssignmentView:
+    """The admin grants one unit a later deadline."""
     from models.transitions import extend
 
+    actor.require_admin("gia hạn", "grant extensions")
     with app.unit_of_work() as session:
-        assignment = extend(session, find_assignment(session, campaign, unit, milestone), until, now, actor, reason)
-        return assignment_view(assignment, campaign, unit, milestone)
+        assignment = extend(
+            session, find_assignment(session, campaign, unit, milestone), until, now, actor.name, reason
+        )
+        return AssignmentView.of(assignment, campaign, unit, milestone)
 
 
-def import_form(app: App, path: Path, now: pendulum.DateTime, actor: str) -> dict[str, Any]:
+def _unit(session: Session, assignment: Assignment) -> OrgUnit:
+    found = session.get(OrgUnit, assignment.unit_id)
+    assert found is not None
+    return found
+
+
+def import_form(app: App, actor: Actor, path: Path, now: pendulum.DateTime) -> AssignmentView:
     """A filled-in XLSX form, submitted for the unit and milestone it was made for (as its signature proves)."""
     from service.report_forms import read_form
 
@@ -119,14 +149,9 @@ def import_form(app: App, path: Path, now: pendulum.DateTime, actor: str) -> dic
     meta, report = read_form(path.read_bytes(), path.name, _form_key(app))
     with app.unit_of_work() as session:
         assignment = find_assignment(session, meta["campaign"], meta["unit"], meta["milestone"])
-        submit(session, assignment, now, actor, report)
-        return {
-            "campaign": meta["campaign"],
-            "unit": meta["unit"],
-            "milestone": meta["milestone"],
-            "status": assignment.status,
-            "on_time": assignment.on_time,
-        }
+        actor.require_submit(_unit(session, assignment))
+        submit(session, assignment, now, actor.name, report)
+        return AssignmentView.of(assignment, meta["campaign"], meta["unit"], meta["milestone"])
 
 
 def write_form(app: App, campaign: str, unit: str, milestone: str, out: Path, now: pendulum.DateTime) -> Path:
@@ -149,16 +174,3 @@ def _form_key(app: App) -> bytes:
     from service.secret_key import derive
 
     return derive(app.settings.home, "offline-form")
-
-
-def assignment_view(assignment: Assignment, campaign: str, unit: str, milestone: str) -> dict[str, Any]:
-    """An assignment as the command line and the API show it."""
-    return {
-        "campaign": campaign,
-        "unit": unit,
-        "milestone": milestone,
-        "status": assignment.status,
-        "due_before": assignment.due_before.isoformat(),
-        "submitted_at": assignment.submitted_at.isoformat() if assignment.submitted_at else None,
-        "on_time": assignment.on_time,
-    }

@@ -125,7 +125,7 @@ def env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> d
 @pytest.fixture
 def kiemdiem(env: dict[str, str]) -> Any:
     """Run the command line in this process, against this test's database: kiemdiem("units", "tree")."""
-    from service.cli import app
+    from entrypoints.cli import app
 
     def run(*args: str) -> Ran:
         result = CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-_CLI = "import sys; from service.cli import main; sys.argv[0] = 'kiemdiem'; main()"
+_CLI = "import sys; from entrypoints.cli import main; sys.argv[0] = 'kiemdiem'; main()"
 
 
 @dataclass

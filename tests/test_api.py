@@ -16,9 +16,9 @@ import uvicorn
 import yaml
 from fastapi import FastAPI
 
+from entrypoints.api import create_api
 from models import clock
 from models.errors import InputError, Problem, fail
-from service.api import create_api
 from service.bootstrap import build_app
 from service.settings import Settings
 from tests.conftest import write

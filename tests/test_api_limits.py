@@ -28,7 +28,7 @@ AT = "2026-11-23T08:00:00+07:00"
 SERVE = """
 import sys, uvicorn
 from models import clock
-from service.api import create_api
+from entrypoints.api import create_api
 from service.bootstrap import build_app
 from service.settings import Settings
 clock.set_now(clock.parse_instant(sys.argv[3]))

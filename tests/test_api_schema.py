@@ -9,7 +9,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from service.api import create_api
+from entrypoints.api import create_api
 from service.bootstrap import build_app
 from service.settings import Settings
 from tests.conftest import write
@@ -31,7 +31,7 @@ def api_schema(tmp_path: Path) -> Any:
     """On SQLite only: schemathesis' lazy schemas do not combine with the two-database parametrization."""
     from typer.testing import CliRunner
 
-    from service.cli import app as cli
+    from entrypoints.cli import app as cli
 
     env = {"KIEMDIEM_DATABASE_URL": f"sqlite:///{tmp_path / 'fuzz.db'}", "KIEMDIEM_HOME": str(tmp_path)}
 

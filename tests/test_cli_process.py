@@ -13,7 +13,7 @@ from tests.conftest import EXAMPLES, ROOT
 
 PROBE = """
 import sys
-from service.cli import app
+from entrypoints.cli import app
 try:
     app(sys.argv[1:])
 except SystemExit as done:

@@ -90,7 +90,7 @@ def test_sweep_flow_runs_one_task_per_batch_and_matches_the_direct_sweep(prefect
 def test_simulate_runs_a_whole_campaign(
     prefect_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, profile: str, expect_escalations: bool
 ) -> None:
-    from service.cli import app
+    from entrypoints.cli import app
 
     monkeypatch.setenv("KIEMDIEM_HOME", str(tmp_path))
     monkeypatch.delenv("KIEMDIEM_DATABASE_URL", raising=False)
@@ -137,7 +137,7 @@ def test_serve_registers_a_scheduled_sweep_per_campaign(prefect_server, kiemdiem
 
     launched(kiemdiem)
     process = subprocess.Popen(
-        [sys.executable, "-c", "from service.cli import main; main()", "serve"],
+        [sys.executable, "-c", "from entrypoints.cli import main; main()", "serve"],
         cwd=ROOT,
         env={**os.environ, **env, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "KIEMDIEM_API_PORT": "0"},
         stdout=subprocess.PIPE,

@@ -17,10 +17,10 @@ import pytest
 import uvicorn
 from sqlalchemy import update
 
+from entrypoints.api import create_api
 from models import clock
 from models.tables import OrgUnit
 from notifications.senders import AppriseSender
-from service.api import create_api
 from service.bootstrap import build_app
 from service.settings import Settings
 from service.sweeps import sweep

@@ -102,7 +102,7 @@ def test_concurrent_sweep_processes(campaign, env) -> None:
     cli = [
         sys.executable,
         "-c",
-        "from service.cli import main; main()",
+        "from entrypoints.cli import main; main()",
         "campaign",
         "sweep",
         "--at",

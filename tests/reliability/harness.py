@@ -33,7 +33,7 @@ def stop_dead(name):
             os.kill(os.getpid(), signal.SIGKILL)
 faults.install(stop_dead)
 import apprise, service.sweeps, service.status, service.campaigns
-from service.cli import main
+from entrypoints.cli import main
 while gate != "-" and not pathlib.Path(gate).exists():
     time.sleep(0.002)
 sys.argv = ["kiemdiem", *sys.argv[4:]]

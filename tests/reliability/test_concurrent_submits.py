@@ -20,7 +20,7 @@ from tests.reliability.harness import CONFIG, KEY, LAUNCH_AT, tree_csv
 
 SERVER = """
 import sys, uvicorn
-from service.api import create_api
+from entrypoints.api import create_api
 from service.bootstrap import build_app
 uvicorn.run(create_api(build_app()), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """

@@ -12,7 +12,7 @@ import yaml
 
 from models.campaign_config import parse_campaign_config
 from models.levels import BUILT_IN_LEVELS
-from service.serve import schedules
+from service.schedules import schedules
 from tests.reliability.harness import CONFIG
 
 

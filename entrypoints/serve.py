@@ -5,28 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
-from models.campaign_config import CampaignConfig
-from models.tables import Campaign
 from service.bootstrap import App
-
-
-def schedules(config: CampaignConfig) -> list[str]:
-    """Cron lines (minute hour day month weekday) of a campaign's sweeps, local to `config.timezone`. No two
-    fire at one instant: the hourly deadline-day lines leave out the daily send hour."""
-    send_at = config.reminders.send_at
-    lines = [f"{send_at.minute} {send_at.hour} * * *"]
-    other_hours = ",".join(str(hour) for hour in range(24) if hour != send_at.hour)
-    for deadline in sorted({m.deadline for m in config.milestones}):
-        lines.append(f"{send_at.minute} {other_hours} {deadline.day} {deadline.month} *")
-    return lines
-
-
-def active_configs(app: App) -> list[CampaignConfig]:
-    with app.unit_of_work() as session:
-        rows = session.scalars(select(Campaign).where(Campaign.status == "active").order_by(Campaign.key))
-        return [CampaignConfig.model_validate(c.config) for c in rows]
+from service.schedules import active_configs, schedules
 
 
 def deployments(app: App) -> list[Any]:
@@ -52,7 +32,7 @@ def start_api(app: App) -> Any:
 
     import uvicorn
 
-    from service.api import create_api
+    from entrypoints.api import create_api
 
     server = uvicorn.Server(
         uvicorn.Config(create_api(app), host=app.settings.api_host, port=app.settings.api_port, log_level="warning")

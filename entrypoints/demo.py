@@ -9,7 +9,7 @@ from typing import Any
 import pendulum
 
 from models import clock
-from service.bootstrap import build_app
+from service.bootstrap import App, build_app, install_app
 from service.campaigns import read_config
 from service.settings import load_settings
 from service.units import import_tree
@@ -34,20 +34,17 @@ def run_simulation(config_path: Path, units_path: Path, seed: int, profile: str)
     database.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
-    previous = os.environ.get("KIEMDIEM_DATABASE_URL")
-    os.environ["KIEMDIEM_DATABASE_URL"] = f"sqlite:///{database}"  # the flows open the database from settings
+    app = build_app(settings.model_copy(update={"database_url": f"sqlite:///{database}"}))
+    install_app(app)  # the flows of this process use the simulation's database
     try:
-        return _simulate(config_path, units_path, config, seed, profile)
+        return _simulate(app, config_path, units_path, config, seed, profile)
     finally:
         clock.set_now(None)
-        if previous is None:
-            os.environ.pop("KIEMDIEM_DATABASE_URL", None)
-        else:
-            os.environ["KIEMDIEM_DATABASE_URL"] = previous
+        install_app(None)
+        app.engine.dispose()
 
 
-def _simulate(config_path: Path, units_path: Path, config: Any, seed: int, profile: str) -> dict[str, Any]:
-    app = build_app()
+def _simulate(app: App, config_path: Path, units_path: Path, config: Any, seed: int, profile: str) -> dict[str, Any]:
     launch_day = pendulum.datetime(config.launch.year, config.launch.month, config.launch.day, 7, tz=config.timezone)
     import_tree(app, units_path, launch_day, "simulator", allow_many_roots=False)
     prefect_environment()

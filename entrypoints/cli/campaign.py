@@ -1,0 +1,70 @@
+"""`kiemdiem campaign`: launch and sweep (đợt kiểm điểm)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from entrypoints.cli.common import At, Fmt, Format, actor, command, print_json, process_app
+
+app = typer.Typer(no_args_is_help=True, help="Campaigns (đợt kiểm điểm).")
+
+
+@app.command("launch")
+@command
+def campaign_launch(
+    config: Annotated[Path, typer.Argument(help="Campaign config YAML (see deploy/campaign.example.yaml).")],
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Create the campaign and its assignments, notify every unit; prints the campaign key (triển khai đợt)."""
+    from service.campaigns import launch
+
+    summary = launch(process_app(), actor(), config, at)
+    if output == Format.json:
+        print_json(summary.model_dump())
+        return
+    typer.echo(summary.campaign)
+    typer.echo(
+        f"Đã triển khai đợt {summary.campaign} cho {summary.units} đơn vị dưới {summary.root}; "
+        f"{summary.notices} thông báo kế hoạch đang chờ gửi / launched for {summary.units} units under "
+        f"{summary.root}; {summary.notices} plan notices queued",
+        err=True,
+    )
+    for key, count in summary.assignments.items():
+        typer.echo(f"  {key}: {count} đơn vị / units", err=True)
+    for key in summary.empty_milestones:
+        typer.echo(f"  cảnh báo / warning: mốc «{key}» không áp dụng cho đơn vị nào / applies to no unit", err=True)
+
+
+@app.command("sweep")
+@command
+def campaign_sweep(
+    campaign: Annotated[str | None, typer.Option("--campaign", help="One campaign; default: every active one.")] = None,
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """One sweep: decide due notices into the outbox, deliver what may be delivered now (quét nhắc việc)."""
+    if os.environ.get("PREFECT_API_URL"):
+        from flows.sweep import sweep as sweep_flow
+
+        result = sweep_flow(campaign, at.isoformat())
+    else:
+        from service.sweeps import sweep
+
+        app = process_app()
+        result = sweep(app, campaign, at, app.sender)
+    if output == Format.json:
+        print_json(result)
+    else:
+        for key, counts in result["campaigns"].items():
+            decided = ", ".join(f"{kind} {n}" for kind, n in counts["decided"].items()) or "—"
+            delivered = ", ".join(f"{kind} {n}" for kind, n in counts["delivered"].items()) or "—"
+            typer.echo(f"{key}: quyết định / decided: {decided}; gửi / delivery: {delivered}")
+    for key, error in result.get("failed", {}).items():
+        typer.echo(f"{key}: quét không thành công / sweep failed: {error}", err=True)
+    if result.get("failed"):
+        raise typer.Exit(1)

@@ -1,0 +1,89 @@
+"""Top-level commands: progress, serve, simulate, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from entrypoints.cli.common import At, Fmt, Format, actor, command, print_json, process_app
+from models.errors import InputError, Problem
+
+
+@command
+def progress_cmd(
+    campaign: Annotated[str, typer.Option("--campaign", help="Campaign key.")],
+    root: Annotated[str | None, typer.Option("--root", help="Only the subtree under this unit.")] = None,
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Per-level progress and results (tiến độ theo cấp)."""
+    from service.progress_view import progress_lines, subtree_progress
+
+    report = subtree_progress(process_app(), actor(), campaign, root, at)
+    if output == Format.json:
+        print_json(report.model_dump())
+        return
+    typer.echo(f"{report.campaign} · {report.root} · {report.at}")
+    for line in progress_lines(report):
+        typer.echo(line)
+
+
+@command
+def serve_cmd(at: At = None) -> None:
+    """The long-running service: scheduled sweeps of every active campaign through Prefect, and the HTTP API
+    (chạy dịch vụ)."""
+    from entrypoints.demo import prefect_environment
+    from entrypoints.serve import active_configs, schedules, serve
+
+    prefect_environment()
+    app = process_app()
+    for config in active_configs(app):
+        typer.echo(f"sweep-{config.key}: {', '.join(schedules(config))} ({config.timezone})", err=True)
+    serve(app)
+
+
+@command
+def simulate_cmd(
+    config: Annotated[Path, typer.Argument(help="Campaign config YAML.")],
+    units: Annotated[Path, typer.Option("--units", help="Org tree file (CSV, XLSX or YAML).")],
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated units' behaviour.")] = 2026,
+    profile: Annotated[
+        str, typer.Option("--profile", help="realistic, all-on-time, all-late or silent.")
+    ] = "realistic",
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Run a whole campaign in simulated time with simulated units, on a database of its own (mô phỏng)."""
+    from entrypoints.demo import run_simulation
+    from service.simulation import PROFILES
+
+    if profile not in PROFILES:
+        raise InputError(
+            [
+                Problem(
+                    rule="unknown_profile",
+                    field="--profile",
+                    vi=f"không có kịch bản «{profile}» (có: {', '.join(PROFILES)})",
+                    en=f"no profile '{profile}' (have: {', '.join(PROFILES)})",
+                )
+            ]
+        )
+    result = run_simulation(config, units, seed, profile)
+    if output == Format.json:
+        print_json(result)
+
+
+@command
+def demo(
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated units' behaviour.")] = 2026,
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """`simulate` on the built-in example: the seed district (Huyện ủy Củ Chi) and its campaign."""
+    from entrypoints.demo import run_demo
+
+    result = run_demo(seed)
+    if output == Format.json:
+        print_json(result)
