@@ -16,15 +16,9 @@ from service.tree_files import read_tree_file
 
 
 def apprise_url_ok(url: str) -> bool:
-    import apprise
+    from models.campaign_contacts import apprise_accepts
 
-    import notifications.zalo  # noqa: F401  (registers zalo://)
-    from notifications.contacts import split_contact
-    from notifications.redact import remember_secrets
-
-    _tags, url = split_contact(url)
-    remember_secrets(url)
-    return apprise.Apprise.instantiate(url) is not None
+    return apprise_accepts(url)
 
 
 def import_tree(app: App, path: Path, now: pendulum.DateTime, actor: str, allow_many_roots: bool) -> ImportSummary:
