@@ -71,6 +71,8 @@ def shown(loc: tuple[int | str, ...], given: Any) -> str:
     """What a person gave, quoted for a message, or "" when it is long, nested or may hold a secret."""
     if any(part in SECRET_FIELDS for part in loc):
         return ""
+    if isinstance(given, int) and given.bit_length() > 80:
+        return ""  # 25 digits or more: too long to quote (and repr() refuses past 4,300 digits)
     if isinstance(given, bool | int | float | dt.date | dt.time):
         text = repr(given) if isinstance(given, bool | int | float) else given.isoformat()
         return text if len(text) <= 24 else ""

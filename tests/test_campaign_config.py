@@ -386,3 +386,15 @@ def test_field_paths_show_plain_names_only() -> None:
 )
 def test_what_is_quoted_back(loc: tuple[int | str, ...], given: Any, quoted: str) -> None:
     assert shown(loc, given) == quoted
+
+
+@pytest.mark.parametrize("given", [10**5000, -(10**5000), 2**80, 10**24], ids=["10^5000", "-10^5000", "2^80", "10^24"])
+def test_a_huge_integer_is_not_quoted_back(given: int) -> None:
+    """Python's repr() refuses an integer of more than 4,300 digits (ValueError): such a number is left out."""
+    assert shown(("year",), given) == ""
+
+
+def test_a_huge_integer_in_a_config_is_refused_without_quoting_it() -> None:
+    problem = one(base(year=10**5000))
+    assert (problem.field, problem.rule) == ("year", "less_than_equal")
+    assert "0000" not in problem.render()
