@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class UnitIn(BaseModel):
-    """One org unit as a file or an API call gives it, after the row checks of models.tree."""
+    """One org unit as a file or an API call gives it, after the row checks of models.tree_rows."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -1,1 +1,3 @@
-"""The doors for people: the `kiemdiem` command line, the HTTP API and the dashboard, over one service layer."""
+"""The use cases: one function per user action (import, launch, sweep, submit, decide, report…), each owning its
+transactions and returning typed views; `bootstrap` builds the app (settings, engine, sender) once per process, and
+`access` says who may do what. Entry points and flows call these; nothing here imports them."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,31 +17,14 @@ from models.tables import Assignment, OrgUnit
 from service import faults
 from service.access import Actor
 from service.bootstrap import App
+from service.documents import read_document
 from service.views import AssignmentView
+
+MAX_REPORT_BYTES = 1024 * 1024  # a report is a few hundred bytes
 
 
 def read_report(path: Path) -> dict[str, Any]:
-    from service.tree_files import load_plain_yaml
-
-    if not path.is_file():
-        raise fail("file_not_found", f"không tìm thấy tệp {path}", f"file not found: {path}", field="--report")
-    unreadable = fail(
-        "invalid_report",
-        f"tệp báo cáo {path.name} không đọc được (cần YAML hoặc JSON, UTF-8, dưới 1 MB)",
-        f"report file {path.name} cannot be read (YAML or JSON, UTF-8, under 1 MB)",
-        field="--report",
-    )
-    if path.stat().st_size > 1_000_000:
-        raise unreadable
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-        data = (
-            json.loads(text)
-            if path.suffix.lower() == ".json"
-            else load_plain_yaml(text, path.name, numbers_as_written=False)[0]
-        )
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise unreadable from None
+    data = read_document(path, MAX_REPORT_BYTES, field="--report")
     if not isinstance(data, dict):
         raise fail(
             "invalid_report", "báo cáo phải là một bảng khóa: giá trị", "a report must be a mapping", field="--report"
