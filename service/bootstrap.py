@@ -93,7 +93,7 @@ def process_app(settings: Settings | None = None) -> App:
     if _installed and settings is None:
         return _installed[-1]
     settings = settings or load_settings()
-    key = settings.model_dump_json()
+    key = _fingerprint(settings)
     if key in _built:
         _built.move_to_end(key)
         return _built[key]
@@ -103,3 +103,13 @@ def process_app(settings: Settings | None = None) -> App:
         if "engine" in old.__dict__:
             old.engine.dispose()
     return app
+
+
+def _fingerprint(settings: Settings) -> str:
+    """Settings that differ in anything, secrets included, give different apps (the secret itself is not kept)."""
+    import hashlib
+
+    from pydantic import SecretStr
+
+    values = sorted((k, v.get_secret_value() if isinstance(v, SecretStr) else v) for k, v in dict(settings).items())
+    return hashlib.sha256(repr(values).encode()).hexdigest()

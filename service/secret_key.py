@@ -1,7 +1,7 @@
 """The installation's secret key, for signing what leaves kiemdiem and comes back (offline forms; later the
 dashboard's cookies).
 
-`KIEMDIEM_SECRET_KEY` from the environment when it is set (several machines sharing one database share it);
+`KIEMDIEM_SECRET_KEY` (Settings.secret_key) when it is set (several machines sharing one database share it);
 otherwise a random key kept in `KIEMDIEM_HOME/secret.key`, created on first use readable by its owner only (0600).
 Each use gets a key of its own derived from it (`derive(home, "offline-form")`), so a signature made for one purpose
 is worth nothing for another. The key itself is never returned as text, printed, logged or put in a message.
@@ -14,7 +14,7 @@ import hmac
 import json
 import os
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 ENV = "KIEMDIEM_SECRET_KEY"
@@ -27,9 +27,10 @@ class SecretKeyError(RuntimeError):
     """The installation's key cannot be used; the message says why and how to fix it, never the key."""
 
 
-def derive(home: Path, purpose: str, environ: Mapping[str, str] | None = None) -> bytes:
-    """A key for one purpose, derived from the installation's key."""
-    return hmac.new(_installation_key(home, environ), f"kiemdiem:{purpose}".encode(), hashlib.sha256).digest()
+def derive(home: Path, purpose: str, configured: str | None = None) -> bytes:
+    """A key for one purpose, derived from the installation's key: `configured` (Settings.secret_key, from
+    KIEMDIEM_SECRET_KEY) when it is set, else the key file under `home`."""
+    return hmac.new(_installation_key(home, configured), f"kiemdiem:{purpose}".encode(), hashlib.sha256).digest()
 
 
 def sign(key: bytes, parts: Sequence[str]) -> str:
@@ -42,10 +43,9 @@ def verify(key: bytes, parts: Sequence[str], signature: str) -> bool:
     return hmac.compare_digest(sign(key, parts).encode(), signature.encode("utf-8", "replace"))
 
 
-def _installation_key(home: Path, environ: Mapping[str, str] | None) -> bytes:
-    value = (os.environ if environ is None else environ).get(ENV)
-    if value is not None:
-        return _checked_env(value)
+def _installation_key(home: Path, configured: str | None) -> bytes:
+    if configured is not None:
+        return _checked_env(configured)
     path = home / FILE_NAME
     if not path.exists():
         _create(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from models.levels import BUILT_IN_LEVELS
@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     api_port: int = 8000
     # Messages a second per URL scheme (`mailtos=5,json=50`), for the channels that limit senders.
     rate_limits: str | None = None
+    # The installation's signing key (offline forms, sign-in cookies) where several machines share one database;
+    # by default a random key in KIEMDIEM_HOME/secret.key.
+    secret_key: SecretStr | None = None
     # Developers only: show the (redacted) trace of an internal error on the command line.
     debug: bool = False
     # The configured levels, top to bottom; extra levels are added by listing the whole set.

@@ -155,4 +155,5 @@ def write_form(app: App, campaign: str, unit: str, milestone: str, out: Path, no
 def _form_key(app: App) -> bytes:
     from service.secret_key import derive
 
-    return derive(app.settings.home, "offline-form")
+    configured = app.settings.secret_key
+    return derive(app.settings.home, "offline-form", configured.get_secret_value() if configured else None)

@@ -310,20 +310,18 @@ def test_secret_key_rules(tmp_path: Path) -> None:
     home = tmp_path / "home"
     keys = set()
     with ThreadPoolExecutor(8) as pool:  # processes starting at once all end up with one key
-        keys.update(pool.map(lambda _: derive(home, "offline-form", {}), range(16)))
+        keys.update(pool.map(lambda _: derive(home, "offline-form"), range(16)))
     assert len(keys) == 1 and not list(home.glob(".secret.key.*"))
-    assert derive(home, "cookie", {}) not in keys
+    assert derive(home, "cookie") not in keys
     (home / "secret.key").chmod(0o644)
     with pytest.raises(SecretKeyError, match="chmod 600"):
-        derive(home, "offline-form", {})
+        derive(home, "offline-form")
     for placeholder in ("Xq9-tiny-key", "changethis" * 4, "a" * 40):
         with pytest.raises(SecretKeyError, match="KIEMDIEM_SECRET_KEY") as refused:
-            derive(home, "offline-form", {"KIEMDIEM_SECRET_KEY": placeholder})
+            derive(home, "offline-form", placeholder)
         assert placeholder not in str(refused.value)
     good = "9c8b7a6d5e4f30211203f4e5d6c7b8a9" * 2
-    assert derive(home, "x", {"KIEMDIEM_SECRET_KEY": good}) == derive(
-        tmp_path / "else", "x", {"KIEMDIEM_SECRET_KEY": good}
-    )
+    assert derive(home, "x", good) == derive(tmp_path / "else", "x", good)
 
 
 # --- --out: a folder that exists, the suffix the command writes, nothing overwritten without --force ---
