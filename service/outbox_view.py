@@ -8,8 +8,10 @@ import pendulum
 from sqlalchemy import select, update
 from sqlalchemy.orm import aliased
 
+from models.audit import audit
+from models.enums import NoticeStatus
 from models.lookup import campaign_by_key, unit_by_code
-from models.tables import AuditEntry, Milestone, OrgUnit, OutboxEntry
+from models.tables import Milestone, OrgUnit, OutboxEntry
 from service.bootstrap import App
 
 
@@ -52,19 +54,18 @@ def retry_failed(app: App, campaign_key: str, now: pendulum.DateTime, actor: str
         campaign = campaign_by_key(session, campaign_key)
         count = session.execute(
             update(OutboxEntry)
-            .where(OutboxEntry.campaign_id == campaign.id, OutboxEntry.status == "failed")
-            .values(status="pending", attempts=0, next_attempt_at=None)
+            .where(OutboxEntry.campaign_id == campaign.id, OutboxEntry.status == NoticeStatus.FAILED.value)
+            .values(status=NoticeStatus.PENDING.value, attempts=0, next_attempt_at=None)
         ).rowcount
-        session.add(
-            AuditEntry(
-                at=now,
-                actor=actor,
-                action="outbox.retry",
-                campaign_id=campaign.id,
-                entity="campaign",
-                entity_key=campaign_key,
-                details={"requeued": count},
-            )
+        audit(
+            session,
+            at=now,
+            actor=actor,
+            action="outbox.retry",
+            campaign_id=campaign.id,
+            entity="campaign",
+            entity_key=campaign_key,
+            details={"requeued": count},
         )
         return int(count or 0)
 
@@ -76,28 +77,26 @@ def resend_uncertain(app: App, campaign_key: str, now: pendulum.DateTime, actor:
     with app.unit_of_work() as session:
         campaign = campaign_by_key(session, campaign_key)
         count = requeue(session, campaign)
-        session.add(
-            AuditEntry(
-                at=now,
-                actor=actor,
-                action="outbox.resend_uncertain",
-                campaign_id=campaign.id,
-                entity="campaign",
-                entity_key=campaign_key,
-                details={"requeued": count},
-            )
+        audit(
+            session,
+            at=now,
+            actor=actor,
+            action="outbox.resend_uncertain",
+            campaign_id=campaign.id,
+            entity="campaign",
+            entity_key=campaign_key,
+            details={"requeued": count},
         )
         return count
 
 
 def test_contacts(app: App, unit_code: str, now: pendulum.DateTime) -> list[dict[str, Any]]:
     from notifications.redact import redact_url
-    from notifications.senders import default_sender
 
     with app.unit_of_work() as session:
         unit = unit_by_code(session, unit_code, field="UNIT")
         contacts, name = list(unit.contacts), unit.name
-    sender = default_sender()
+    sender = app.sender
     title = "[kiemdiem] Thử kênh thông báo / channel test"
     body = f"Kính gửi {name} ({unit_code}): đây là tin thử lúc {now.in_timezone('Asia/Ho_Chi_Minh'):%H:%M %d/%m/%Y}."
     results = []
