@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import pendulum
 
 from models.campaign_contacts import UrlCheck, check_contacts
+from models.enums import NoticeKind
 from models.errors import Problem
-from models.tables import NoticeKind
 from models.validation_messages import field_path, shown
 
 if TYPE_CHECKING:  # the schema imports these checks

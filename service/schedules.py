@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models.campaign_config import CampaignConfig
+from models.enums import CampaignStatus
 from models.tables import Campaign
 from service.bootstrap import App
 
@@ -22,5 +23,5 @@ def schedules(config: CampaignConfig) -> list[str]:
 
 def active_configs(app: App) -> list[CampaignConfig]:
     with app.unit_of_work() as session:
-        rows = session.scalars(select(Campaign).where(Campaign.status == "active").order_by(Campaign.key))
+        rows = session.scalars(select(Campaign).where(Campaign.status == CampaignStatus.ACTIVE).order_by(Campaign.key))
         return [CampaignConfig.model_validate(c.config) for c in rows]

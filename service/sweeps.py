@@ -11,6 +11,7 @@ import pendulum
 from sqlalchemy import select
 
 from models.campaign_config import CampaignConfig
+from models.enums import CampaignStatus
 from models.lookup import campaign_by_key
 from models.sweep import Batch, SweepCounts, plan_batches, sweep_batch
 from models.tables import Campaign, OrgUnit, OutboxEntry
@@ -28,7 +29,9 @@ def active_campaigns(app: App, key: str | None) -> list[str]:
     with app.unit_of_work() as session:
         if key is not None:
             return [campaign_by_key(session, key).key]
-        return list(session.scalars(select(Campaign.key).where(Campaign.status == "active").order_by(Campaign.key)))
+        return list(
+            session.scalars(select(Campaign.key).where(Campaign.status == CampaignStatus.ACTIVE).order_by(Campaign.key))
+        )
 
 
 def batches(app: App, key: str, max_units: int = 2000) -> list[Batch]:

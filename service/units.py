@@ -7,9 +7,10 @@ from pathlib import Path
 import pendulum
 from sqlalchemy import select
 
-from models.errors import fail
+from models.audit import audit
+from models.lookup import unit_by_code
 from models.schemas import ImportSummary, UnitOut
-from models.tables import AuditEntry, OrgUnit
+from models.tables import OrgUnit
 from models.tree import import_units
 from service.bootstrap import App
 from service.tree_files import read_tree_file
@@ -26,15 +27,14 @@ def import_tree(app: App, path: Path, now: pendulum.DateTime, actor: str, allow_
     with app.unit_of_work() as session:
         summary = import_units(session, rows, app.settings.levels, apprise_url_ok, now, allow_many_roots)
         if summary.created or summary.updated:
-            session.add(
-                AuditEntry(
-                    at=now,
-                    actor=actor,
-                    action="units.import",
-                    entity="file",
-                    entity_key=path.name,
-                    details=summary.model_dump(),
-                )
+            audit(
+                session,
+                at=now,
+                actor=actor,
+                action="units.import",
+                entity="file",
+                entity_key=path.name,
+                details=summary.model_dump(),
             )
     return summary
 
@@ -44,9 +44,7 @@ def tree(app: App, root_code: str | None) -> list[UnitOut]:
     with app.unit_of_work() as session:
         query = select(OrgUnit)
         if root_code is not None:
-            root = session.scalar(select(OrgUnit).where(OrgUnit.code == root_code))
-            if root is None:
-                raise fail("unknown_unit", f"không có đơn vị «{root_code}»", f"no unit '{root_code}'", field="root")
+            root = unit_by_code(session, root_code, field="root")
             query = query.where(OrgUnit.path.startswith(root.path, autoescape=True))
         units = list(session.scalars(query.order_by(OrgUnit.depth.desc(), OrgUnit.code)))
     by_id = {u.id: u for u in units}

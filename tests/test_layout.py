@@ -97,3 +97,12 @@ def test_no_module_is_past_400_lines() -> None:
         if "migrations" not in path.parts and (n := len(path.read_text(encoding="utf-8").splitlines())) > 400
     }
     assert long == {}
+
+
+def test_the_api_and_the_command_line_offer_the_domains_settable_states() -> None:
+    from typing import get_args
+
+    from entrypoints.api.schemas import StateIn
+    from models.states import SETTABLE_STATES
+
+    assert get_args(StateIn.model_fields["state"].annotation) == tuple(SETTABLE_STATES)
