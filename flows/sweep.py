@@ -15,18 +15,20 @@ from prefect import flow, task
 
 from models import clock
 from models.sweep import Batch, SweepCounts
+from models.sweep_context import SweepContext
 from service import sweeps
 from service.bootstrap import App, process_app
 
 
 @task(name="sweep-batch", retries=2, retry_delay_seconds=5)
-def sweep_batch(campaign: str, batch: dict[str, Any], at: str) -> dict[str, Any]:
-    """Decide the due notices of one batch of subtrees (a retry inserts nothing twice: the outbox keys)."""
+def sweep_batch(campaign: SweepContext, batch: dict[str, Any], at: str) -> dict[str, Any]:
+    """Decide the due notices of one batch of subtrees (a retry inserts nothing twice: the outbox keys). The
+    campaign comes as the sweep read it, once; the app is this process's."""
     subtrees = Batch(prefixes=tuple(batch["prefixes"]), singles=tuple(batch["singles"]), units=batch["units"])
     return sweeps.sweep_one(process_app(), campaign, subtrees, clock.parse_instant(at)).as_dict()
 
 
-def _as_task(app: App, campaign: str, batch: Batch, now: pendulum.DateTime) -> SweepCounts:
+def _as_task(app: App, campaign: SweepContext, batch: Batch, now: pendulum.DateTime) -> SweepCounts:
     counts = sweep_batch(campaign, asdict(batch), now.isoformat())
     return SweepCounts(groups=counts["groups"], decided=Counter(counts["decided"]))
 

@@ -23,7 +23,8 @@ from models.campaign_config import CampaignConfig
 from models.enums import OPEN_STATUSES, NoticeKind, NoticeStatus
 from models.outbox_keys import notice_key_sql
 from models.schedule import Decision, Notice, decide
-from models.tables import Assignment, Campaign, Milestone, OrgUnit, OutboxEntry
+from models.sweep_context import SweepContext
+from models.tables import Assignment, Milestone, OrgUnit, OutboxEntry
 
 OPEN = tuple(s.value for s in OPEN_STATUSES)
 
@@ -120,9 +121,9 @@ def _batch_filter(batch: Batch, dialect: str) -> tuple[str, dict[str, Any]]:
     return "(" + (" OR ".join(parts) or "1 = 0") + ")", params
 
 
-def sweep_batch(session: Session, campaign: Campaign, batch: Batch, now: pendulum.DateTime) -> SweepCounts:
+def sweep_batch(session: Session, campaign: SweepContext, batch: Batch, now: pendulum.DateTime) -> SweepCounts:
     """Decide every due notice for the open assignments of one batch. Only flushes; the caller commits."""
-    config = CampaignConfig.model_validate(campaign.config)
+    config = campaign.config
     milestones = {m.id: m for m in session.scalars(select(Milestone).where(Milestone.campaign_id == campaign.id))}
     dialect = session.get_bind().dialect.name
     hint = _unindexed(dialect)
@@ -165,7 +166,7 @@ def sweep_batch(session: Session, campaign: Campaign, batch: Batch, now: pendulu
 
 @dataclass(frozen=True)
 class _Group:
-    campaign: Campaign
+    campaign: SweepContext
     milestone: Milestone
     due_before: pendulum.DateTime
     watermark: pendulum.DateTime | None
@@ -264,7 +265,7 @@ def _working_group_sql(session: Session, config: CampaignConfig) -> tuple[str, d
 
 def _note_missing_children(
     session: Session,
-    campaign: Campaign,
+    campaign: SweepContext,
     waiting: list[Milestone],
     milestones: dict[int, Milestone],
     now: pendulum.DateTime,

@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 from models.calendar import deadline_day, in_quiet_hours
 from models.campaign_config import CampaignConfig
 from models.enums import AttemptStatus, NoticeKind, NoticeStatus
-from models.tables import Assignment, Campaign, DeliveryAttempt, Milestone, OrgUnit, OutboxEntry
+from models.sweep_context import SweepContext
+from models.tables import Assignment, DeliveryAttempt, Milestone, OrgUnit, OutboxEntry
 from notifications.contacts import urls_for
 from notifications.messages import NoticeContext, render, render_digest, render_sms
 from notifications.redact import redact_url
@@ -52,7 +53,7 @@ class Message:
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
-def supersede(session: Session, campaign: Campaign, now: pendulum.DateTime) -> int:
+def supersede(session: Session, campaign: SweepContext, now: pendulum.DateTime) -> int:
     """Of several undelivered notices for one assignment, only the newest goes out; the older are skipped."""
     rows = (
         session.execute(
@@ -88,7 +89,7 @@ def supersede(session: Session, campaign: Campaign, now: pendulum.DateTime) -> i
 
 
 def recover_orphans(
-    session: Session, campaign: Campaign, now: pendulum.DateTime, gone: Callable[[set[str]], set[str]]
+    session: Session, campaign: SweepContext, now: pendulum.DateTime, gone: Callable[[set[str]], set[str]]
 ) -> int:
     """Take over the claims of deliverers that are gone (`gone` asks the liveness locks): their `sending`
     attempts become `uncertain`, the entries go back to pending so that only the channels never tried are tried.
@@ -127,10 +128,10 @@ def recover_orphans(
     return len(taken)
 
 
-def claim(session: Session, campaign: Campaign, now: pendulum.DateTime, limit: int, owner: str) -> list[int]:
+def claim(session: Session, campaign: SweepContext, now: pendulum.DateTime, limit: int, owner: str) -> list[int]:
     """Take up to `limit` deliverable entries for `owner` (`sending`, attempt counted), atomically: an entry another
     deliverer took first is not returned. Nothing in quiet hours."""
-    config = CampaignConfig.model_validate(campaign.config)
+    config = campaign.config
     if in_quiet_hours(now, config.reminders.quiet_hours, config.timezone):
         return []
     deliverable = (
@@ -162,11 +163,11 @@ def claim(session: Session, campaign: Campaign, now: pendulum.DateTime, limit: i
 
 
 def plan_messages(
-    session: Session, campaign: Campaign, entry_ids: list[int], public_url: str | None = None
+    session: Session, campaign: SweepContext, entry_ids: list[int], public_url: str | None = None
 ) -> tuple[list[Message], set[int]]:
     """One message per channel for the claimed entries (a digest where a channel has several), leaving out the
     channels that already have each entry; also returns the entries that have no channel at all."""
-    config = CampaignConfig.model_validate(campaign.config)
+    config = campaign.config
     groups = {g.name: g.contacts for g in config.working_groups}
     entries = list(session.scalars(select(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)).order_by(OutboxEntry.id)))
     codes = {c for e in entries for c in e.recipients if not c.startswith(WORKING_GROUP)}
@@ -219,7 +220,7 @@ def _done_channels(session: Session, entry_ids: list[int]) -> dict[int, set[str]
 
 def _contexts(
     session: Session,
-    campaign: Campaign,
+    campaign: SweepContext,
     config: CampaignConfig,
     entries: list[OutboxEntry],
     units: dict[int, OrgUnit],
@@ -318,7 +319,7 @@ class Settled:
 
 def settle(
     session: Session,
-    campaign: Campaign,
+    campaign: SweepContext,
     entry_ids: list[int],
     unreachable: set[int],
     owner: str,
@@ -326,7 +327,7 @@ def settle(
 ) -> Settled:
     """Each entry this deliverer still holds, after its attempts: sent, uncertain, back to pending for a retry, or
     failed."""
-    config = CampaignConfig.model_validate(campaign.config)
+    config = campaign.config
     attempts: dict[int, list[DeliveryAttempt]] = defaultdict(list)
     for attempt in session.scalars(
         select(DeliveryAttempt).where(DeliveryAttempt.outbox_id.in_(entry_ids)).order_by(DeliveryAttempt.id)
@@ -367,13 +368,13 @@ def settle(
     return settled
 
 
-def resend_uncertain(session: Session, campaign: Campaign) -> int:
+def resend_uncertain(session: Session, campaign_id: int) -> int:
     """The admin's explicit choice to send uncertain notices again, to the uncertain channels too (a person may
     then receive one twice: better than not at all). Their uncertain attempts no longer count as done."""
     ids = list(
         session.scalars(
             update(OutboxEntry)
-            .where(OutboxEntry.campaign_id == campaign.id, OutboxEntry.status == NoticeStatus.UNCERTAIN.value)
+            .where(OutboxEntry.campaign_id == campaign_id, OutboxEntry.status == NoticeStatus.UNCERTAIN.value)
             .values(status=NoticeStatus.PENDING.value, attempts=0, next_attempt_at=None)
             .returning(OutboxEntry.id)
             .execution_options(synchronize_session=False)

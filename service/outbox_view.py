@@ -76,7 +76,7 @@ def resend_uncertain(app: App, campaign_key: str, now: pendulum.DateTime, actor:
 
     with app.unit_of_work() as session:
         campaign = campaign_by_key(session, campaign_key)
-        count = requeue(session, campaign)
+        count = requeue(session, campaign.id)
         audit(
             session,
             at=now,

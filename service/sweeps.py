@@ -10,10 +10,10 @@ from typing import Any
 import pendulum
 from sqlalchemy import select
 
-from models.campaign_config import CampaignConfig
 from models.enums import CampaignStatus
 from models.lookup import campaign_by_key
 from models.sweep import Batch, SweepCounts, plan_batches, sweep_batch
+from models.sweep_context import SweepContext
 from models.tables import Campaign, OrgUnit, OutboxEntry
 from notifications import liveness, outbox
 from notifications.messages import render_failures
@@ -34,17 +34,22 @@ def active_campaigns(app: App, key: str | None) -> list[str]:
         )
 
 
-def batches(app: App, key: str, max_units: int = 2000) -> list[Batch]:
+def context(app: App, key: str) -> SweepContext:
+    """The campaign as one sweep needs it, read and validated once."""
     with app.unit_of_work() as session:
-        campaign = campaign_by_key(session, key)
-        root = session.get(OrgUnit, campaign.root_unit_id)
+        return SweepContext.load(session, key)
+
+
+def batches(app: App, campaign: SweepContext, max_units: int = 2000) -> list[Batch]:
+    with app.unit_of_work() as session:
+        root = session.get(OrgUnit, campaign.root_id)
         assert root is not None
         return plan_batches(session, root, max_units)
 
 
-def sweep_one(app: App, key: str, batch: Batch, now: pendulum.DateTime) -> SweepCounts:
+def sweep_one(app: App, campaign: SweepContext, batch: Batch, now: pendulum.DateTime) -> SweepCounts:
     with app.unit_of_work() as session:
-        return sweep_batch(session, campaign_by_key(session, key), batch, now)
+        return sweep_batch(session, campaign, batch, now)
 
 
 def deliver(app: App, key: str, now: pendulum.DateTime, sender: Sender, chunk: int = 20_000) -> Counter[str]:
@@ -52,28 +57,33 @@ def deliver(app: App, key: str, now: pendulum.DateTime, sender: Sender, chunk: i
     every attempt before it is made (notifications.outbox says the policy). Entries are claimed `chunk` at a time:
     a recipient with notices in two chunks gets two digests. The deliverer holds its liveness lock throughout, so
     that another sweep takes over its claims only if this process dies."""
+    return deliver_campaign(app, context(app, key), now, sender, chunk)
+
+
+def deliver_campaign(
+    app: App, campaign: SweepContext, now: pendulum.DateTime, sender: Sender, chunk: int = 20_000
+) -> Counter[str]:
     owner = liveness.new_owner()
     with liveness.alive(app.engine, owner):
-        return _deliver_as(app, key, now, sender, chunk, owner)
+        return _deliver_as(app, campaign, now, sender, chunk, owner)
 
 
-def _deliver_as(app: App, key: str, now: pendulum.DateTime, sender: Sender, chunk: int, owner: str) -> Counter[str]:
+def _deliver_as(
+    app: App, campaign: SweepContext, now: pendulum.DateTime, sender: Sender, chunk: int, owner: str
+) -> Counter[str]:
     counts: Counter[str] = Counter()
     with app.unit_of_work() as session:
-        campaign = campaign_by_key(session, key)
         counts["recovered"] += outbox.recover_orphans(
             session, campaign, now, lambda owners: liveness.gone(app.engine, owners)
         )
         counts["superseded"] += outbox.supersede(session, campaign, now)
     while True:
         with app.unit_of_work() as session:
-            claimed = outbox.claim(session, campaign_by_key(session, key), now, chunk, owner)
+            claimed = outbox.claim(session, campaign, now, chunk, owner)
         if not claimed:
             return +counts
         with app.unit_of_work() as session:
-            messages, unreachable = outbox.plan_messages(
-                session, campaign_by_key(session, key), claimed, app.settings.public_url
-            )
+            messages, unreachable = outbox.plan_messages(session, campaign, claimed, app.settings.public_url)
         for message in messages:
             with app.unit_of_work() as session:
                 outbox.start_attempts(session, message, owner, now)
@@ -84,21 +94,20 @@ def _deliver_as(app: App, key: str, now: pendulum.DateTime, sender: Sender, chun
                 outbox.finish_attempts(session, message, error, now)
             counts["messages_failed" if error else "messages"] += 1
         with app.unit_of_work() as session:
-            settled = outbox.settle(session, campaign_by_key(session, key), claimed, unreachable, owner, now)
+            settled = outbox.settle(session, campaign, claimed, unreachable, owner, now)
             states = Counter(session.scalars(select(OutboxEntry.status).where(OutboxEntry.id.in_(claimed))))
         counts.update(
             {"sent": states["sent"], "retry": states["pending"], "failed": states["failed"]}
             | {"uncertain": states["uncertain"]}
         )
         if settled.failed or settled.uncertain:
-            _tell_admin(app, key, settled.failed + settled.uncertain, sender, now)
+            _tell_admin(app, campaign, settled.failed + settled.uncertain, sender, now)
 
 
-def _tell_admin(app: App, key: str, entries: list[int], sender: Sender, now: pendulum.DateTime) -> None:
+def _tell_admin(app: App, campaign: SweepContext, entries: list[int], sender: Sender, now: pendulum.DateTime) -> None:
     """Tell the admin contacts, once, about notices that failed for good or may not have arrived."""
+    contacts = campaign.config.admin_contacts
     with app.unit_of_work() as session:
-        campaign = campaign_by_key(session, key)
-        contacts = CampaignConfig.model_validate(campaign.config).admin_contacts
         rows = (
             session.execute(
                 select(OutboxEntry, OrgUnit.code)
@@ -117,10 +126,12 @@ def _tell_admin(app: App, key: str, entries: list[int], sender: Sender, now: pen
             for entry, _code in fresh:
                 entry.details = {**entry.details, "admin_told": now.isoformat()}
         else:
-            logger.warning("%d notices of %s failed or are uncertain; no admin contact could be told", len(fresh), key)
+            logger.warning(
+                "%d notices of %s failed or are uncertain; no admin contact could be told", len(fresh), campaign.key
+            )
 
 
-BatchRunner = Callable[[App, str, Batch, pendulum.DateTime], SweepCounts]
+BatchRunner = Callable[[App, SweepContext, Batch, pendulum.DateTime], SweepCounts]
 
 
 def sweep(
@@ -143,8 +154,9 @@ def sweep(
 def _sweep_campaign(
     app: App, key: str, now: pendulum.DateTime, sender: Sender, run_batch: BatchRunner
 ) -> dict[str, Any]:
+    campaign = context(app, key)
     total = SweepCounts()
-    for batch in batches(app, key):
-        total.add(run_batch(app, key, batch, now))
+    for batch in batches(app, campaign):
+        total.add(run_batch(app, campaign, batch, now))
         faults.reach("sweep.after-batch")
-    return {**total.as_dict(), "delivered": dict(deliver(app, key, now, sender))}
+    return {**total.as_dict(), "delivered": dict(deliver_campaign(app, campaign, now, sender))}

@@ -15,6 +15,7 @@ from models.launch import launch_campaign
 from models.outbox_keys import notice_key, notice_key_sql
 from models.schedule import decide
 from models.sweep import Batch, sweep_batch
+from models.sweep_context import SweepContext
 from models.tables import Assignment, Campaign, Milestone, OrgUnit, OutboxEntry
 
 TZ = "Asia/Ho_Chi_Minh"
@@ -69,7 +70,7 @@ def test_the_sweep_writes_the_keys_notice_key_gives(database_url: str) -> None:
                 _unit(session, code, "grassroots", root, launched)
             launch_campaign(session, config, launched, actor="test")
             campaign = session.scalars(select(Campaign)).one()
-            sweep_batch(session, campaign, Batch(prefixes=(root.path,), units=3), now)
+            sweep_batch(session, SweepContext.load(session, campaign.key), Batch(prefixes=(root.path,), units=3), now)
             milestone = session.scalars(select(Milestone)).one()
             decision = decide(milestone.due_before, None, config.reminders, TZ, launched, now)
             codes = session.scalars(select(OrgUnit.code).join(Assignment, Assignment.unit_id == OrgUnit.id)).all()
