@@ -12,11 +12,11 @@ from models.tables import Campaign, OrgUnit
 def campaign_by_key(session: Session, key: str) -> Campaign:
     campaign = session.scalar(select(Campaign).where(Campaign.key == key))
     if campaign is None:
-        raise fail("unknown_campaign", f"không có đợt «{key}»", f"no campaign '{key}'", field="--campaign")
+        raise fail("unknown_campaign", f"không có đợt «{key}»", f"no campaign '{key}'", field="campaign")
     return campaign
 
 
-def unit_by_code(session: Session, code: str, field: str = "--unit") -> OrgUnit:
+def unit_by_code(session: Session, code: str, field: str = "unit") -> OrgUnit:
     unit = session.scalar(select(OrgUnit).where(OrgUnit.code == code))
     if unit is None:
         raise fail("unknown_unit", f"không có đơn vị «{code}»", f"no unit '{code}'", field=field)

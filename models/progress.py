@@ -71,7 +71,7 @@ def progress(
     campaign = campaign_by_key(session, campaign_key)
     root = session.get(OrgUnit, campaign.root_unit_id)
     if root_code is not None:
-        root = unit_by_code(session, root_code, field="--root")
+        root = unit_by_code(session, root_code, field="root")
     assert root is not None
     return Progress(
         campaign=campaign.key,

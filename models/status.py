@@ -26,7 +26,7 @@ def find_assignment(session: Session, campaign_key: str, unit_code: str, milesto
             "unknown_milestone",
             f"đợt «{campaign_key}» không có mốc «{milestone_key}»",
             f"campaign '{campaign_key}' has no milestone '{milestone_key}'",
-            field="--milestone",
+            field="milestone",
         )
     assignment = session.scalar(
         select(Assignment).where(Assignment.milestone_id == milestone.id, Assignment.unit_id == unit.id)
@@ -36,7 +36,7 @@ def find_assignment(session: Session, campaign_key: str, unit_code: str, milesto
             "not_assigned",
             f"mốc «{milestone_key}» không áp dụng cho đơn vị «{unit_code}»",
             f"milestone '{milestone_key}' does not apply to unit '{unit_code}'",
-            field="--unit",
+            field="unit",
         )
     return assignment
 
@@ -60,7 +60,7 @@ def submit(
     """Record completion at `now`: on time when `now` is before the end of the local deadline day."""
     hold(session, assignment)
     previous = assignment.status
-    assignment.status = check_transition(previous, AssignmentStatus.SUBMITTED, field="--state").value
+    assignment.status = check_transition(previous, AssignmentStatus.SUBMITTED, field="state").value
     assignment.submitted_at = now
     assignment.on_time = now < assignment.due_before
     assignment.updated_at = now

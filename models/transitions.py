@@ -36,14 +36,14 @@ def set_state(
     deadline, `meeting_date` the day of the unit's self-review meeting (with in_progress), `override` lets the
     admin accept a parent before all its children have submitted (the reason is kept)."""
     hold(session, assignment)
-    check_settable(state, field="--state")
-    target = check_transition(assignment.status, state, field="--state")
+    check_settable(state, field="state")
+    target = check_transition(assignment.status, state, field="state")
     if (target in NEEDS_REASON or override) and not (reason or "").strip():
         raise fail(
             "reason_required",
             f"chuyển sang «{target}» cần ghi lý do (--reason)",
             f"'{target}' needs a reason (--reason)",
-            field="--reason",
+            field="reason",
         )
     campaign = session.get(Campaign, assignment.campaign_id)
     milestone = session.get(Milestone, assignment.milestone_id)
@@ -88,7 +88,7 @@ def extend(
             "reason_required",
             "gia hạn cần ghi lý do (--reason)",
             "an extension needs a reason (--reason)",
-            field="--reason",
+            field="reason",
         )
     hold(session, assignment)
     campaign = session.get(Campaign, assignment.campaign_id)
@@ -120,12 +120,12 @@ def _move_deadline(assignment: Assignment, campaign: Campaign, until: dt.date, n
             f"({campaign.year})",
             f"the new deadline (until) {until} is too far: at most {latest}, the end of the year after the "
             f"campaign's ({campaign.year})",
-            field="--until",
+            field="until",
         )
     due_before = pendulum.datetime(until.year, until.month, until.day, tz=campaign.timezone).add(days=1)
     if due_before <= now:
         raise fail(
-            "deadline_past", f"hạn mới {until:%d/%m/%Y} đã qua", f"the new deadline {until} has passed", field="--until"
+            "deadline_past", f"hạn mới {until:%d/%m/%Y} đã qua", f"the new deadline {until} has passed", field="until"
         )
     assignment.due_before = due_before.in_timezone("UTC")
     # Points of the new deadline that lie in the past are not sent late: the schedule restarts from now.
@@ -158,7 +158,7 @@ def _children_done(session: Session, assignment: Assignment, milestone: Mileston
             "quản trị có thể chấp nhận với --override --reason",
             f"lower levels first: {len(missing)} subordinate units have not submitted ({shown}); the admin "
             "may accept with --override --reason",
-            field="--state",
+            field="state",
         )
 
 

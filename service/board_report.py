@@ -112,7 +112,7 @@ def write(path: Path, report: Progress, issuer: str, title: str, plan: str, plac
             "unknown_format",
             f"không xuất được định dạng «{suffix}»: dùng .xlsx, .html hoặc .pdf",
             f"cannot write '{suffix}': use .xlsx, .html or .pdf",
-            field="--out",
+            field="out",
         )
     writers[suffix](path, report, header(issuer, title, plan, place, now))
 
@@ -174,7 +174,7 @@ def _pdf(path: Path, report: Progress, head: list[str]) -> None:
             "no_font",
             "xuất PDF cần phông chữ Unicode DejaVu Sans (gói fonts-dejavu-core); hoặc dùng .html",
             "PDF needs the DejaVu Sans Unicode font (package fonts-dejavu-core); or write .html",
-            field="--out",
+            field="out",
         )
     levels, results = tables(report)
     pdf = FPDF(orientation="L", format="A4")

@@ -24,10 +24,10 @@ MAX_REPORT_BYTES = 1024 * 1024  # a report is a few hundred bytes
 
 
 def read_report(path: Path) -> dict[str, Any]:
-    data = read_document(path, MAX_REPORT_BYTES, field="--report")
+    data = read_document(path, MAX_REPORT_BYTES, field="report")
     if not isinstance(data, dict):
         raise fail(
-            "invalid_report", "báo cáo phải là một bảng khóa: giá trị", "a report must be a mapping", field="--report"
+            "invalid_report", "báo cáo phải là một bảng khóa: giá trị", "a report must be a mapping", field="report"
         )
     return data
 

@@ -2,6 +2,7 @@
 MAX_PROBLEMS problems listed, never a stack trace."""
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -9,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from models.errors import InputError
+from models.errors import InputError, Problem
 from service.access import Forbidden
 from service.numbers import vn_int
 
@@ -94,6 +95,16 @@ def short(value: Any) -> Any:
     return value.encode("utf-8", "replace").decode("utf-8")
 
 
+# Fields of the request bodies, named by the domain: shown as JSON pointers into the body (`until` → `/until`).
+BODY_FIELDS = frozenset({"state", "reason", "until", "override", "meeting_date", "report"})
+
+
+def in_api_words(problem: Problem) -> Problem:
+    if problem.field in BODY_FIELDS:
+        return replace(problem, field="/" + problem.field)
+    return problem
+
+
 def install_handlers(api: FastAPI) -> None:
     @api.exception_handler(ApiError)
     async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
@@ -112,7 +123,7 @@ def install_handlers(api: FastAPI) -> None:
 
     @api.exception_handler(InputError)
     async def _input_error(_request: Request, error: InputError) -> JSONResponse:
-        problems = [p.as_dict() for p in error.problems]
+        problems = [in_api_words(p).as_dict() for p in error.problems]
         first = problems[0] if problems else {"rule": "invalid", "vi": "dữ liệu không hợp lệ", "en": "invalid input"}
         summary = {"code": first["rule"], "vi": first["vi"], "en": first["en"]}
         return problems_answer(status_of(error), summary, problems)

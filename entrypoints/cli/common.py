@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, Any, TypeVar
 
 import pendulum
@@ -113,7 +114,22 @@ def required(field: str, vi: str, en: str) -> InputError:
     return InputError([Problem(rule="required", field=field, vi=vi, en=en)])
 
 
+# Fields the domain names that this command line takes as options, shown as the option a person typed ("root" is
+# left alone: it is also a campaign config field).
+OPTION_FIELDS = frozenset(
+    {"campaign", "milestone", "unit", "state", "reason", "until", "report", "out", "meeting_date"}
+)
+
+
+def in_cli_words(problem: Problem) -> Problem:
+    """A problem with its field named as this command line's option (`until` → `--until`)."""
+    if problem.field in OPTION_FIELDS:
+        return replace(problem, field="--" + problem.field.replace("_", "-"))
+    return problem
+
+
 def print_problems(problems: list[Problem], as_json: bool) -> None:
+    problems = [in_cli_words(p) for p in problems]
     if as_json:
         typer.echo(json.dumps({"errors": [p.as_dict() for p in problems]}, ensure_ascii=False), err=True)
         return
