@@ -6,6 +6,7 @@ import logging
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,11 +46,11 @@ def postgres_or_skip() -> None:
         )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own (dropped afterwards)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'kiemdiem.db'}"
+@contextmanager
+def fresh_database(kind: str, folder: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file in `folder`, or a PostgreSQL schema of its own (dropped afterwards)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'kiemdiem.db'}"
         return
     postgres_or_skip()
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -62,6 +63,23 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
+def table_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, to show that a refused command changed nothing."""
+    engine = create_engine(url)
+    try:
+        tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+        with engine.connect() as connection:
+            return {t: sorted(map(tuple, connection.execute(text(f"SELECT * FROM {t}"))), key=repr) for t in tables}
+    finally:
+        engine.dispose()
 
 
 # Secrets planted in the URLs the tests use; test_zz_no_secrets greps everything captured below for them.
@@ -138,17 +156,7 @@ def kiemdiem(env: dict[str, str]) -> Any:
 @pytest.fixture
 def snapshot(env: dict[str, str]) -> Any:
     """Every row of every table, to show that a refused command changed nothing."""
-
-    def take() -> dict[str, list[tuple[Any, ...]]]:
-        engine = create_engine(env["KIEMDIEM_DATABASE_URL"])
-        try:
-            tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
-            with engine.connect() as connection:
-                return {t: sorted(map(tuple, connection.execute(text(f"SELECT * FROM {t}"))), key=repr) for t in tables}
-        finally:
-            engine.dispose()
-
-    return take
+    return lambda: table_rows(env["KIEMDIEM_DATABASE_URL"])
 
 
 def write(path: Path, text_: str) -> Path:

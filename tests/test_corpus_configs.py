@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
 
-from tests.conftest import ROOT, SECRETS
+from tests.conftest import ROOT, SECRETS, table_rows
 from tests.hostile import Bounded, assert_refused, run_bounded
 
 CORPUS = ROOT / "tests" / "corpus" / "configs"
@@ -76,16 +75,6 @@ CASES = [from_file(path) for path in sorted(CORPUS.glob("*.yaml"))] + [
     ),
 ]
 DEEP = generated("nesting-50000-deep", HEAD + "working_groups: " + "[" * 50_000 + "]" * 50_000 + "\n")
-
-
-def table_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    engine = create_engine(url)
-    try:
-        tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
-        with engine.connect() as connection:
-            return {t: sorted(map(tuple, connection.execute(text(f"SELECT * FROM {t}"))), key=repr) for t in tables}
-    finally:
-        engine.dispose()
 
 
 @dataclass

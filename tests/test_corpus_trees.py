@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import subprocess
-import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,9 +20,8 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import create_engine, inspect, text
 
-from tests.conftest import POSTGRES_URL, ROOT, postgres_or_skip
+from tests.conftest import ROOT, fresh_database, table_rows
 from tests.hostile import Bounded, assert_refused, run_bounded
 
 CORPUS = ROOT / "tests" / "corpus" / "trees"
@@ -218,16 +216,6 @@ GENERATED = [
 CASES = [committed(name) for name in sorted(EXPECT)] + GENERATED
 
 
-def table_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    engine = create_engine(url)
-    try:
-        tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
-        with engine.connect() as connection:
-            return {t: sorted(map(tuple, connection.execute(text(f"SELECT * FROM {t}"))), key=repr) for t in tables}
-    finally:
-        engine.dispose()
-
-
 @dataclass
 class Corpus:
     runs: dict[str, Bounded | str]  # a run, or why it did not finish
@@ -237,20 +225,8 @@ class Corpus:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def corpus_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('corpus-trees-db') / 'kiemdiem.db'}"
-        return
-    postgres_or_skip()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_database(request.param, tmp_path_factory.mktemp("corpus-trees-db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
