@@ -366,25 +366,3 @@ def settle(
             entry.status, entry.sent_at, entry.next_attempt_at = NoticeStatus.SENT.value, now, None
             entry.last_error = None
     return settled
-
-
-def resend_uncertain(session: Session, campaign_id: int) -> int:
-    """The admin's explicit choice to send uncertain notices again, to the uncertain channels too (a person may
-    then receive one twice: better than not at all). Their uncertain attempts no longer count as done."""
-    ids = list(
-        session.scalars(
-            update(OutboxEntry)
-            .where(OutboxEntry.campaign_id == campaign_id, OutboxEntry.status == NoticeStatus.UNCERTAIN.value)
-            .values(status=NoticeStatus.PENDING.value, attempts=0, next_attempt_at=None)
-            .returning(OutboxEntry.id)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if ids:
-        session.execute(
-            update(DeliveryAttempt)
-            .where(DeliveryAttempt.outbox_id.in_(ids), DeliveryAttempt.status == AttemptStatus.UNCERTAIN.value)
-            .values(status=AttemptStatus.REQUEUED.value)
-            .execution_options(synchronize_session=False)
-        )
-    return len(ids)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pendulum
-from sqlalchemy import select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
 
 from models.audit import audit
-from models.enums import NoticeStatus
 from models.lookup import campaign_by_key, unit_by_code
 from models.tables import Milestone, OrgUnit, OutboxEntry
+from notifications import requeue
 from service.bootstrap import App
 
 
@@ -50,38 +51,30 @@ def list_outbox(app: App, campaign_key: str, status: str | None) -> list[dict[st
 
 def retry_failed(app: App, campaign_key: str, now: pendulum.DateTime, actor: str) -> int:
     """Failed notices back to pending with a fresh count of attempts; channels that accepted them are not resent."""
-    with app.unit_of_work() as session:
-        campaign = campaign_by_key(session, campaign_key)
-        count = session.execute(
-            update(OutboxEntry)
-            .where(OutboxEntry.campaign_id == campaign.id, OutboxEntry.status == NoticeStatus.FAILED.value)
-            .values(status=NoticeStatus.PENDING.value, attempts=0, next_attempt_at=None)
-        ).rowcount
-        audit(
-            session,
-            at=now,
-            actor=actor,
-            action="outbox.retry",
-            campaign_id=campaign.id,
-            entity="campaign",
-            entity_key=campaign_key,
-            details={"requeued": count},
-        )
-        return int(count or 0)
+    return _requeue(app, campaign_key, now, actor, "outbox.retry", requeue.requeue_failed)
 
 
 def resend_uncertain(app: App, campaign_key: str, now: pendulum.DateTime, actor: str) -> int:
     """The admin's choice to send the uncertain notices again, to every channel (notifications.outbox)."""
-    from notifications.outbox import resend_uncertain as requeue
+    return _requeue(app, campaign_key, now, actor, "outbox.resend_uncertain", requeue.resend_uncertain)
 
+
+def _requeue(
+    app: App,
+    campaign_key: str,
+    now: pendulum.DateTime,
+    actor: str,
+    action: str,
+    put_back: Callable[[Session, int], int],
+) -> int:
     with app.unit_of_work() as session:
         campaign = campaign_by_key(session, campaign_key)
-        count = requeue(session, campaign.id)
+        count = put_back(session, campaign.id)
         audit(
             session,
             at=now,
             actor=actor,
-            action="outbox.resend_uncertain",
+            action=action,
             campaign_id=campaign.id,
             entity="campaign",
             entity_key=campaign_key,
