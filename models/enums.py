@@ -21,6 +21,7 @@ OPEN_STATUSES = (AssignmentStatus.PENDING, AssignmentStatus.IN_PROGRESS, Assignm
 
 class CampaignStatus(enum.StrEnum):
     ACTIVE = "active"
+    CLOSED = "closed"  # results frozen: no sweep, no notice, no change to any assignment until reopened
 
 
 class NoticeKind(enum.StrEnum):

@@ -7,12 +7,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models.audit import audit
-from models.enums import AssignmentStatus
+from models.enums import AssignmentStatus, CampaignStatus
 from models.errors import fail
 from models.lookup import campaign_by_key, unit_by_code
 from models.reports import ReportIn
 from models.states import check_transition
-from models.tables import Assignment, Milestone, Report, ReportLine
+from models.tables import Assignment, Campaign, Milestone, Report, ReportLine
 
 
 def find_assignment(session: Session, campaign_key: str, unit_code: str, milestone_key: str) -> Assignment:
@@ -44,7 +44,8 @@ def find_assignment(session: Session, campaign_key: str, unit_code: str, milesto
 def hold(session: Session, assignment: Assignment) -> None:
     """Serialize changes to one assignment: take its row lock (on SQLite, the database's write lock), then read it
     again. Of two requests at once, the second waits, sees the first one's change and is judged on it, so a state
-    changes once and a report gets one version per submission."""
+    changes once and a report gets one version per submission. Nothing changes in a closed campaign: its status is
+    read under a share lock, so closing waits for a change under way and a change after it is refused."""
     session.execute(
         update(Assignment)
         .where(Assignment.id == assignment.id)
@@ -52,6 +53,18 @@ def hold(session: Session, assignment: Assignment) -> None:
         .execution_options(synchronize_session=False)
     )
     session.refresh(assignment)
+    status = session.scalar(
+        select(Campaign.status).where(Campaign.id == assignment.campaign_id).with_for_update(read=True)
+    )
+    if status == CampaignStatus.CLOSED:
+        raise fail(
+            "campaign_closed",
+            "đợt đã kết thúc, kết quả đã chốt: không thay đổi được "
+            "(ban tổ chức có thể mở lại: kiemdiem campaign reopen)",
+            "the campaign is closed and its results frozen: nothing can change (the board may reopen it: "
+            "kiemdiem campaign reopen)",
+            field="campaign",
+        )
 
 
 def submit(

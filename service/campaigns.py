@@ -6,10 +6,17 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
+from pydantic import BaseModel
+from sqlalchemy import update
 
 from models import db
+from models.audit import audit
 from models.campaign_config import CampaignConfig, parse_campaign_config
+from models.enums import CampaignStatus
+from models.errors import fail
 from models.launch import LaunchSummary, launch_campaign
+from models.lookup import campaign_by_key
+from models.tables import Campaign
 from service import faults
 from service.access import Actor
 from service.bootstrap import App
@@ -42,3 +49,51 @@ def launch_config(app: App, actor: Actor, config: CampaignConfig, now: pendulum.
         faults.reach("launch.before-commit")
     db.refresh_statistics(app.engine)
     return summary
+
+
+def close(app: App, actor: Actor, key: str, now: pendulum.DateTime) -> CampaignState:
+    """Close a campaign (the admin): results frozen, no more sweeps or notices, every change to an assignment
+    refused until it is reopened. Audited."""
+    return _move(app, actor, key, now, CampaignStatus.CLOSED, None)
+
+
+def reopen(app: App, actor: Actor, key: str, reason: str, now: pendulum.DateTime) -> CampaignState:
+    """Reopen a closed campaign (the admin, with a reason kept in the audit log)."""
+    if not reason.strip():
+        raise fail("reason_required", "mở lại đợt cần ghi lý do", "reopening needs a reason", field="reason")
+    return _move(app, actor, key, now, CampaignStatus.ACTIVE, reason)
+
+
+class CampaignState(BaseModel):
+    campaign: str
+    status: str
+    changed: bool
+
+
+def _move(
+    app: App, actor: Actor, key: str, now: pendulum.DateTime, to: CampaignStatus, reason: str | None
+) -> CampaignState:
+    actor.require_admin("đóng hoặc mở lại đợt", "close or reopen a campaign")
+    with app.unit_of_work() as session:
+        campaign = campaign_by_key(session, key)
+        session.execute(  # the campaign row's lock: a change to an assignment under way finishes first
+            update(Campaign).where(Campaign.id == campaign.id).values(status=campaign.status)
+        )
+        session.refresh(campaign)
+        previous = campaign.status
+        if previous == to:
+            return CampaignState(campaign=key, status=previous, changed=False)
+        campaign.status = to.value
+        audit(
+            session,
+            at=now,
+            actor=actor.name,
+            action="campaign.close" if to == CampaignStatus.CLOSED else "campaign.reopen",
+            campaign_id=campaign.id,
+            entity="campaign",
+            entity_key=key,
+            from_state=previous,
+            to_state=to.value,
+            reason=reason,
+        )
+        return CampaignState(campaign=key, status=to.value, changed=True)

@@ -27,8 +27,9 @@ logger = logging.getLogger("kiemdiem.delivery")
 
 def active_campaigns(app: App, key: str | None) -> list[str]:
     with app.unit_of_work() as session:
-        if key is not None:
-            return [campaign_by_key(session, key).key]
+        if key is not None:  # a closed campaign is not swept, even by name: its results are frozen
+            found = campaign_by_key(session, key)
+            return [found.key] if found.status == CampaignStatus.ACTIVE else []
         return list(
             session.scalars(select(Campaign.key).where(Campaign.status == CampaignStatus.ACTIVE).order_by(Campaign.key))
         )
@@ -140,7 +141,10 @@ def sweep(
     """One whole sweep: decide every due notice into the outbox, batch by batch, then deliver. In this process by
     default; the sweep flow passes a `run_batch` that runs each batch as a Prefect task."""
     result: dict[str, Any] = {"at": now.isoformat(), "campaigns": {}}
-    for campaign_key in active_campaigns(app, key):
+    keys = active_campaigns(app, key)
+    if key is not None and not keys:
+        result["closed"] = [key]
+    for campaign_key in keys:
         try:
             result["campaigns"][campaign_key] = _sweep_campaign(app, campaign_key, now, sender, run_batch)
         except Exception as error:  # one campaign's failure must not stop the others; it is reported, not lost

@@ -39,7 +39,7 @@ VALIDATION_VI = {
 
 MAX_PROBLEMS = 50  # problems listed in one answer; the rest are counted
 MAX_MESSAGE = 1_000  # characters of one message
-CONFLICT_RULES = ("concurrent_change", "already_closed")
+CONFLICT_RULES = ("concurrent_change", "already_closed", "campaign_closed")
 
 
 class ApiError(Exception):

@@ -1,10 +1,10 @@
-"""`kiemdiem campaign`: launch and sweep (đợt kiểm điểm)."""
+"""`kiemdiem campaign`: launch, sweep, close and reopen (đợt kiểm điểm)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -64,7 +64,45 @@ def campaign_sweep(
             decided = ", ".join(f"{kind} {n}" for kind, n in counts["decided"].items()) or "—"
             delivered = ", ".join(f"{kind} {n}" for kind, n in counts["delivered"].items()) or "—"
             typer.echo(f"{key}: quyết định / decided: {decided}; gửi / delivery: {delivered}")
+    for key in result.get("closed", []):
+        typer.echo(f"{key}: đợt đã đóng, không quét / the campaign is closed, not swept", err=True)
     for key, error in result.get("failed", {}).items():
         typer.echo(f"{key}: quét không thành công / sweep failed: {error}", err=True)
     if result.get("failed"):
         raise typer.Exit(1)
+
+
+@app.command("close")
+@command
+def campaign_close(
+    key: Annotated[str, typer.Argument(help="Campaign key.")],
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Close a campaign: results frozen, sweeps and notices stop, changes refused (kết thúc đợt)."""
+    from service.campaigns import close
+
+    _print_state(close(process_app(), actor(), key, at), output)
+
+
+@app.command("reopen")
+@command
+def campaign_reopen(
+    key: Annotated[str, typer.Argument(help="Campaign key.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is reopened (kept in the audit log).")],
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Reopen a closed campaign, with a reason (mở lại đợt)."""
+    from service.campaigns import reopen
+
+    _print_state(reopen(process_app(), actor(), key, reason, at), output)
+
+
+def _print_state(state: Any, output: Format) -> None:
+    if output == Format.json:
+        print_json(state.model_dump())
+        return
+    words = {"closed": "đã đóng / closed", "active": "đang chạy / active"}
+    unchanged = "" if state.changed else " (không đổi / unchanged)"
+    typer.echo(f"{state.campaign}: {words.get(state.status, state.status)}{unchanged}")
