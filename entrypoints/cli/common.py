@@ -33,6 +33,9 @@ At = Annotated[
     ),
 ]
 Fmt = Annotated[Format, typer.Option("--format", help="Output format.")]
+CampaignKey = Annotated[str, typer.Option("--campaign", help="Campaign key.")]
+UnitCode = Annotated[str, typer.Option("--unit", help="Unit code.")]
+MilestoneKey = Annotated[str, typer.Option("--milestone", help="Milestone key.")]
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from entrypoints.cli.common import At, Fmt, Format, actor, command, print_json, process_app
+from entrypoints.cli.common import At, CampaignKey, Fmt, Format, actor, command, print_json, process_app
 from models.errors import InputError, Problem
 
 outbox_app = typer.Typer(invoke_without_command=True, help="Every notice and its delivery (hộp thư đi).")
@@ -51,7 +51,7 @@ def outbox_list(
 @outbox_app.command("retry")
 @command
 def outbox_retry(
-    campaign: Annotated[str, typer.Option("--campaign", help="Campaign key.")],
+    campaign: CampaignKey,
     at: At = None,
     output: Fmt = Format.table,
 ) -> None:
@@ -68,7 +68,7 @@ def outbox_retry(
 @outbox_app.command("resend")
 @command
 def outbox_resend(
-    campaign: Annotated[str, typer.Option("--campaign", help="Campaign key.")],
+    campaign: CampaignKey,
     uncertain: Annotated[
         bool, typer.Option("--uncertain", help="Resend the notices that may not have arrived (required).")
     ] = False,

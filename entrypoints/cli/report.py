@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from entrypoints.cli.common import At, Fmt, Format, command, process_app
+from entrypoints.cli.common import At, CampaignKey, Fmt, Format, MilestoneKey, UnitCode, command, process_app
 from models.errors import InputError, Problem
 
 report_app = typer.Typer(invoke_without_command=True, help="The board's report, and the units' forms (báo cáo).")
@@ -95,9 +95,9 @@ def report_board(
 @report_app.command("template")
 @command
 def report_template(
-    campaign: Annotated[str, typer.Option("--campaign", help="Campaign key.")],
-    unit: Annotated[str, typer.Option("--unit", help="Unit code.")],
-    milestone: Annotated[str, typer.Option("--milestone", help="Milestone key.")] = "grassroots_review",
+    campaign: CampaignKey,
+    unit: UnitCode,
+    milestone: MilestoneKey = "grassroots_review",
     out: Annotated[
         Path | None, typer.Option("--out", help="Where to write the form (.xlsx); default CAMPAIGN-UNIT.xlsx here.")
     ] = None,

@@ -7,13 +7,13 @@ from typing import Annotated
 
 import typer
 
-from entrypoints.cli.common import At, Fmt, Format, actor, command, print_json, process_app
+from entrypoints.cli.common import At, CampaignKey, Fmt, Format, actor, command, print_json, process_app
 from models.errors import InputError, Problem
 
 
 @command
 def progress_cmd(
-    campaign: Annotated[str, typer.Option("--campaign", help="Campaign key.")],
+    campaign: CampaignKey,
     root: Annotated[str | None, typer.Option("--root", help="Only the subtree under this unit.")] = None,
     at: At = None,
     output: Fmt = Format.table,

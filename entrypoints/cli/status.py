@@ -7,7 +7,19 @@ from typing import Annotated
 
 import typer
 
-from entrypoints.cli.common import At, Fmt, Format, actor, command, parse_date, print_json, process_app
+from entrypoints.cli.common import (
+    At,
+    CampaignKey,
+    Fmt,
+    Format,
+    MilestoneKey,
+    UnitCode,
+    actor,
+    command,
+    parse_date,
+    print_json,
+    process_app,
+)
 
 app = typer.Typer(no_args_is_help=True, help="A unit's status (tình hình thực hiện).")
 
@@ -15,9 +27,9 @@ app = typer.Typer(no_args_is_help=True, help="A unit's status (tình hình thự
 @app.command("submit")
 @command
 def status_submit(
-    campaign: Annotated[str, typer.Option("--campaign", help="Campaign key.")],
-    unit: Annotated[str, typer.Option("--unit", help="Unit code.")],
-    milestone: Annotated[str, typer.Option("--milestone", help="Milestone key.")],
+    campaign: CampaignKey,
+    unit: UnitCode,
+    milestone: MilestoneKey,
     report: Annotated[Path | None, typer.Option("--report", help="The unit's report (YAML or JSON).")] = None,
     at: At = None,
     output: Fmt = Format.table,
@@ -36,9 +48,9 @@ def status_submit(
 @app.command("set")
 @command
 def status_set(
-    campaign: Annotated[str, typer.Option("--campaign", help="Campaign key.")],
-    unit: Annotated[str, typer.Option("--unit", help="Unit code.")],
-    milestone: Annotated[str, typer.Option("--milestone", help="Milestone key.")],
+    campaign: CampaignKey,
+    unit: UnitCode,
+    milestone: MilestoneKey,
     state: Annotated[str, typer.Option("--state", help="in_progress, returned, exempt, accepted (or pending).")],
     reason: Annotated[str | None, typer.Option("--reason", help="Why (required to return or exempt).")] = None,
     until: Annotated[
@@ -67,9 +79,9 @@ def status_set(
 @app.command("extend")
 @command
 def status_extend(
-    campaign: Annotated[str, typer.Option("--campaign", help="Campaign key.")],
-    unit: Annotated[str, typer.Option("--unit", help="Unit code.")],
-    milestone: Annotated[str, typer.Option("--milestone", help="Milestone key.")],
+    campaign: CampaignKey,
+    unit: UnitCode,
+    milestone: MilestoneKey,
     until: Annotated[str, typer.Option("--until", help="The new deadline (YYYY-MM-DD, local).")],
     reason: Annotated[str, typer.Option("--reason", help="Why the extension is granted.")],
     at: At = None,
