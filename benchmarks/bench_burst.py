@@ -72,13 +72,14 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             token = prepare(url, Path(folder))
             server, base = _serve(url, folder)
-            sweep = subprocess.Popen(
-                [sys.executable, "-c", CLI, "campaign", "sweep", "--campaign", "load-2026", "--at", SWEEP_AT],
-                env={**os.environ, "KIEMDIEM_DATABASE_URL": url, "KIEMDIEM_HOME": folder},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
+            sweep_log = Path(folder) / "sweep.log"  # a file, not a pipe: a full pipe nobody reads stops the sweep
+            with sweep_log.open("w") as log:
+                sweep = subprocess.Popen(
+                    [sys.executable, "-c", CLI, "campaign", "sweep", "--campaign", "load-2026", "--at", SWEEP_AT],
+                    env={**os.environ, "KIEMDIEM_DATABASE_URL": url, "KIEMDIEM_HOME": folder},
+                    stdout=subprocess.DEVNULL,
+                    stderr=log,
+                )
             try:
                 elapsed, latencies, errors = load(base, token)
                 sweep_code = sweep.wait(timeout=600)
