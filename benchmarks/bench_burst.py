@@ -83,6 +83,8 @@ def main() -> None:
             try:
                 elapsed, latencies, errors = load(base, token)
                 sweep_code = sweep.wait(timeout=600)
+                if sweep_code:
+                    print("  sweep failed:", " | ".join(sweep_log.read_text().splitlines()[-3:]))
             finally:
                 server.terminate()
                 server.wait(timeout=30)
