@@ -94,12 +94,8 @@ class CaptureSender:
 _installed: list[Sender] = []
 
 
-def default_sender(limits: dict[str, float] | None = None) -> Sender:
-    """Apprise (paced by `limits`), unless the simulator installed its capture sink for this process."""
-    return _installed[-1] if _installed else AppriseSender(limits)
-
-
 def installed_sender() -> Sender | None:
+    """The simulator's capture sink, when it installed one for this process (App.sender uses Apprise otherwise)."""
     return _installed[-1] if _installed else None
 
 
