@@ -106,6 +106,9 @@ class MilestoneConfig(BaseModel):
 
     key: str = Field(pattern=KEY_PATTERN)
     title: Text | None = None
+    # A short verb phrase for sentences ("hoàn thành kiểm điểm và báo cáo kết quả"): notices read "… để
+    # {action} trước hạn …"; without it the title is used.
+    action: Text | None = None
     levels: list[Name] | None = Field(default=None, max_length=20)
     # subtree: every unit of the subtree (filtered by levels); root: the issuing unit; below_root: all but it.
     scope: Literal["subtree", "root", "below_root"] = "subtree"
@@ -113,6 +116,16 @@ class MilestoneConfig(BaseModel):
     after_children: str | None = Field(default=None, pattern=KEY_PATTERN)
     # The plan-issued step is done by the launch itself.
     complete_at_launch: StrictBool = False
+
+
+class Organizer(BaseModel):
+    """Who sends the notices and whom to ask (named at the foot of every notice): the organizing board and a contact
+    person. Without it, notices are signed by the issuing unit's name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text  # e.g. "Ban Tổ chức Huyện ủy Củ Chi"
+    contact: Text | None = None  # e.g. "đồng chí Nguyễn Văn A, điện thoại 0283 123 4567"
 
 
 class CampaignConfig(BaseModel):
@@ -134,6 +147,10 @@ class CampaignConfig(BaseModel):
     # Which contact tags receive which notice kinds, e.g. {escalation: [secretary]}; a kind not listed goes to
     # every contact, and untagged contacts receive everything.
     routing: dict[str, list[Tag]] = Field(default_factory=dict, max_length=len(NOTICE_KINDS))
+    organizer: Organizer | None = None
+    # The campaign closes by itself this many days after its last deadline (the first sweep after that instant);
+    # the board may close it earlier, or reopen it, by hand.
+    close_after_days: StrictInt = Field(default=30, ge=0, le=MAX_DAYS)
 
     def milestone(self, key: str) -> MilestoneConfig:
         return next(m for m in self.milestones if m.key == key)
