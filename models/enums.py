@@ -16,6 +16,8 @@ class AssignmentStatus(enum.StrEnum):
 
 
 CLOSED_STATUSES = (AssignmentStatus.SUBMITTED, AssignmentStatus.ACCEPTED, AssignmentStatus.EXEMPT)
+# Submitted or accepted: the unit's report counts.
+DONE_STATUSES = (AssignmentStatus.SUBMITTED, AssignmentStatus.ACCEPTED)
 OPEN_STATUSES = (AssignmentStatus.PENDING, AssignmentStatus.IN_PROGRESS, AssignmentStatus.RETURNED)
 
 
