@@ -51,6 +51,42 @@ def unaccented(text: str) -> str:
     return "".join(ch for ch in plain if not unicodedata.combining(ch))
 
 
+def plural(count: int, word: str) -> str:
+    """English counts: `1 day`, `2 days` (never `1 days`)."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def task_vi(action: str | None, title: str) -> str:
+    """What to do, as a verb phrase that reads inside a sentence ("Đề nghị đơn vị … đúng hạn"): the milestone's
+    `action` when the campaign gives one; a title is a name, so it is quoted as the task's name."""
+    return action or f"hoàn thành nhiệm vụ “{title}”"
+
+
+def task_en(action: str | None, title: str) -> str:
+    """The task named in English sentences: the Vietnamese phrase, quoted (it is the name people know)."""
+    return f"“{action or title}”"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One of the receiving unit's deadlines, as listed in the launch notice."""
+
+    action: str | None
+    title: str
+    day: dt.date
+
+    def variables(self) -> dict[str, Any]:
+        task = task_vi(self.action, self.title)
+        return {
+            "task": task,
+            "Task": task[:1].upper() + task[1:],
+            "task_en": task_en(self.action, self.title),
+            "due": vn_date(self.day),
+            "due_en": f"{self.day:%d/%m/%Y}",
+            "due_short": f"{self.day:%d/%m}",
+        }
+
+
 @dataclass(frozen=True)
 class NoticeContext:
     kind: str
@@ -65,29 +101,59 @@ class NoticeContext:
     replaces: tuple[str, ...] = ()
     link: str | None = None
     reason: str = ""
+    # The milestone's short verb phrase for sentences (campaign config); the title is used without it.
+    action: str | None = None
+    # Who sends the notice (the organizer, else the issuing unit) and whom to ask.
+    sender: str = ""
+    contact: str | None = None
+    # plan_issued: the receiving unit's deadlines.
+    deadlines: tuple[Deadline, ...] = ()
+    # The other recipients, by name: the addressees of an escalation, the copies of an escalating catch-up.
+    to: tuple[str, ...] = ()
+    # catch_up: the local day it was decided minus the deadline (> 0 overdue, 0 due today, < 0 days left).
+    late_days: int | None = None
 
     def variables(self) -> dict[str, Any]:
+        what = self.milestone_title or self.campaign_title
+        unit = f"{self.unit_name} ({self.unit_code})"
+        late = abs(self.late_days or 0)
         return {
             "kind": self.kind,
             "days": self.days,
+            "days_en": plural(self.days, "day"),
             "campaign": self.campaign_title,
             "plan": self.plan_number,
-            "unit": f"{self.unit_name} ({self.unit_code})",
+            "unit": unit,
             "code": self.unit_code,
-            "what": self.milestone_title or self.campaign_title,
+            "what": what,
+            "task": task_vi(self.action, what),
+            "task_en": task_en(self.action, what),
+            "task_sms": self.action or what,
             "due": vn_date(self.deadline) if self.deadline else "",
             "due_en": f"{self.deadline:%d/%m/%Y}" if self.deadline else "",
             "due_short": f"{self.deadline:%d/%m}" if self.deadline else "",
             "missing": list(self.missing_children),
             "replaces": len(self.replaces),
+            "replaces_en": plural(len(self.replaces), "notice"),
             "link": self.link,
             "reason": self.reason,
+            "sender": self.sender,
+            "contact": self.contact,
+            "deadlines": [d.variables() for d in self.deadlines],
+            "to": "; ".join(self.to),
+            # whom the notice addresses: the supervising unit and working group of an escalation, else the unit
+            "salute": "; ".join(self.to) if self.kind == "escalation" else unit,
+            "late": self.late_days,
+            "late_abs": late,
+            "late_en": plural(late, "day"),
         }
 
 
 @lru_cache(maxsize=2)
 def _environment(output: str = "markdown") -> Any:
-    """Templates for `markdown` (every printed value through `markdown_text`) or `text` (through `plain_text`)."""
+    """Templates for `markdown` (every printed value through `markdown_text`) or `text` (through `plain_text`).
+    Templates share text by `{% include %}`, whose output is already escaped: never through a macro, whose result
+    would be escaped twice by `finalize`."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     return Environment(
@@ -99,9 +165,20 @@ def _environment(output: str = "markdown") -> Any:
     )
 
 
+def _footer(contexts: list[NoticeContext]) -> dict[str, Any]:
+    """The foot of a message: who sends it, whom to ask, and how to report when there is no page to report on."""
+    first = contexts[0]
+    return {
+        "sender": first.sender,
+        "contact": first.contact,
+        "how_to_report": any(c.link is None and c.kind != "escalation" for c in contexts),
+    }
+
+
 def _notice(ctx: NoticeContext, language: str) -> tuple[str, str]:
     """The notice's subject (plain text, set by the template as `subject`) and its Markdown body."""
-    module = _environment().get_template(f"notice.{language}.j2").make_module(ctx.variables())
+    variables = {"n": ctx.variables(), "foot": _footer([ctx]), "inline": False}
+    module = _environment().get_template(f"notice.{language}.j2").make_module(variables)
     return plain_text(module.subject), str(module).strip()
 
 
@@ -112,23 +189,44 @@ def render(ctx: NoticeContext) -> tuple[str, str]:
     return f"[{plain_text(ctx.plan_number)}] {subject_vi}", f"{body_vi}\n\n---\n\n{body_en}"
 
 
+# Free texts that give way, in this order, when an SMS is too long: the date, the unit and the sender stay.
+SMS_SHORTENED = ("reason", "task_sms", "contact")
+
+
+def _sms(variables: dict[str, Any]) -> str:
+    return unaccented(_environment("text").get_template("sms.j2").render(n=variables).strip())
+
+
 def render_sms(ctx: NoticeContext) -> str:
-    """One SMS segment where possible: unaccented Vietnamese, cut at 160 characters."""
-    text = unaccented(_environment("text").get_template("sms.j2").render(**ctx.variables()).strip())
-    return text if len(text) <= SMS_SEGMENT else text[: SMS_SEGMENT - 1] + "…"
+    """One SMS segment where possible: unaccented Vietnamese; the reason, then the task, then the contact are
+    shortened to fit 160 characters, and the whole is cut only if that is not enough."""
+    variables = ctx.variables()
+    text = _sms(variables)
+    for name in SMS_SHORTENED:
+        over = len(text) - SMS_SEGMENT
+        value = variables[name]
+        if over <= 0:
+            break
+        if value:
+            variables = {**variables, name: value[: max(0, len(value) - over - 3)] + "..."}
+            text = _sms(variables)
+    return text if len(text) <= SMS_SEGMENT else text[: SMS_SEGMENT - 3] + "..."
 
 
 def render_digest(contexts: list[NoticeContext], plan_number: str) -> tuple[str, str]:
-    """One message listing every due notice of one recipient (a secretary with 40 overdue branches gets one)."""
+    """One message listing every due notice of one recipient (a secretary with 40 overdue branches gets one), each
+    entry with what must be done (a returned report's reason and new deadline, a reminder's task and deadline)."""
     kinds = {c.kind for c in contexts}
     headline = "Báo cáo cấp trên" if kinds == {"escalation"} else "Tổng hợp thông báo"
     items = []
     for ctx in contexts:
         variables = ctx.variables()
         items.append({**variables, "subject_vi": _notice(ctx, "vi")[0], "subject_en": _notice(ctx, "en")[0]})
+    salutes = {item["salute"] for item in items}
+    common = {"items": items, "salute": salutes.pop() if len(salutes) == 1 else "", "foot": _footer(contexts)}
     environment = _environment()
-    body_vi = environment.get_template("digest.vi.j2").render(items=items).strip()
-    body_en = environment.get_template("digest.en.j2").render(items=items).strip()
+    body_vi = environment.get_template("digest.vi.j2").render(**common, inline=True).strip()
+    body_en = environment.get_template("digest.en.j2").render(**common, inline=True).strip()
     title = f"[{plain_text(plan_number)}] {headline}: {len(contexts)} thông báo / {len(contexts)} notices"
     return title, f"{body_vi}\n\n---\n\n{body_en}"
 

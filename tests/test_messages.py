@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from notifications.messages import (
+    Deadline,
     NoticeContext,
     markdown_text,
     plain_text,
@@ -119,6 +120,10 @@ HOSTILE = dict(
     milestone_title='Hoàn thành [kiểm điểm](http://evil.example/m) <a href="javascript:alert(1)">x</a>\r\nBcc: a@b',
     missing_children=("<script>alert(1)</script>", "Chi bộ #2 | _ấp_ 2 \\"),
     reason='<a href="http://evil.example/">x</a><img src="http://evil.example/p.png">\n# Tiêu đề\n> trích',
+    sender="Ban <b>Tổ chức</b> [x](javascript:alert(1))",
+    contact="đ/c *A* <script>alert(1)</script>\r\nBcc: a@b",
+    to=("Tổ <i>công tác</i> [1](http://evil.example/g)",),
+    deadlines=(Deadline("làm <b>x</b> [y](javascript:alert(1))", "t", dt.date(2026, 12, 10)),),
 )
 ALL_KINDS = [*KINDS, "returned"]
 
@@ -149,9 +154,16 @@ def test_hostile_values_are_text_in_the_html_of_every_kind(kind: str) -> None:
         assert f"Kế hoạch {HOSTILE['plan_number']} về {seen(str(HOSTILE['campaign_title']))} đã được" in html.text
     else:
         what = seen(str(HOSTILE["milestone_title"]))
-        assert f"«{what}»" in html.text and f'"{what}"' in html.text
+        assert html.text.count(f"“{what}”") == 2, html.text  # the task's name, quoted, in both languages
+        assert "«" not in html.text and "»" not in html.text
     if kind == "returned":
         assert f"Lý do: {seen(str(HOSTILE['reason']))}." in html.text
+    assert f"Nơi gửi: {HOSTILE['sender']}. Liên hệ: {seen(str(HOSTILE['contact']))}." in html.text
+    assert f"From: {HOSTILE['sender']}. Contact: {seen(str(HOSTILE['contact']))}." in html.text
+    if kind in ("escalation", "catch_up"):
+        assert seen(str(HOSTILE["to"][0])) in html.text
+    if kind == "plan_issued":
+        assert "Làm <b>x</b> [y](javascript:alert(1)): đến hết thứ Năm, ngày 10/12/2026." in html.text
 
 
 def test_hostile_digest_and_failure_report() -> None:
