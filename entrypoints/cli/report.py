@@ -71,7 +71,8 @@ def report_board(
     at: At = None,
     output: Fmt = Format.table,
 ) -> None:
-    """The board's report: results per subject and progress per level, as the offices file them (báo cáo)."""
+    """The board's report, as the offices file it (báo cáo): results per subject, tables (a) organizations and (b)
+    members per subordinate unit with their total, progress per level, and the units not yet reported."""
     if ctx.invoked_subcommand is not None:
         return
     if campaign is None or out is None:
@@ -85,7 +86,7 @@ def report_board(
                 )
             ]
         )
-    from service.progress_view import write_board_report
+    from service.board_report import write_board_report
 
     with _output_file(out, (".xlsx", ".html", ".pdf"), force) as temporary:
         write_board_report(process_app(), campaign, root, temporary, at)
