@@ -10,16 +10,21 @@ from typing import Any
 
 import pendulum
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Integer, and_, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Integer, and_, case, exists, func, select
+from sqlalchemy.orm import Session, aliased
 
-from models.enums import AssignmentStatus, NoticeStatus
+from models.decisions import decisions, self_ratings
+from models.enums import DONE_STATUSES, AssignmentStatus, NoticeStatus
 from models.levels import level_rank
 from models.lookup import campaign_by_key, unit_by_code
+from models.reports import RATINGS
 from models.tables import Assignment, Campaign, Milestone, OrgUnit, OutboxEntry, Report, ReportLine
 
-DONE = (AssignmentStatus.SUBMITTED.value, AssignmentStatus.ACCEPTED.value)
+DONE = tuple(s.value for s in DONE_STATUSES)
 SUBJECTS = ("organization", "member", "leadership_collective", "leader")
+GRASSROOTS, BRANCH = "grassroots", "branch"
+BRANCH_TYPES = ("dang_bo_bo_phan", "chi_bo_truc_thuoc")
+ORGANIZATION_TYPES = ("dang_bo_co_so", "chi_bo_co_so", *BRANCH_TYPES, "upper_committee")
 
 
 class LevelProgress(BaseModel):
@@ -44,6 +49,16 @@ class SubjectResults(BaseModel):
     completed: int = 0
     not_completed: int = 0
     good_or_above_pct: float = 0.0
+    # Not rated, per reason (exempt, suspended, new, other); members: how many of the total are probationary.
+    not_evaluated: dict[str, int] = {}
+    probationary: int = 0
+
+
+class MemberTotalNote(BaseModel):
+    unit: str
+    reported: int
+    tree: int
+    reason: str
 
 
 class Progress(BaseModel):
@@ -59,6 +74,11 @@ class Progress(BaseModel):
     # Notices to the subtree that need a person: `failed` (every retry refused) and `uncertain` (the deliverer
     # stopped while sending: may not have arrived). Only the states present are listed.
     notices: dict[str, int] = {}
+    # Organizations per type (dang_bo_co_so, chi_bo_co_so, dang_bo_bo_phan, chi_bo_truc_thuoc, upper_committee),
+    # each once with its current rating (the level above's decision, else its self-rating).
+    organizations_by_type: dict[str, SubjectResults] = {}
+    # Reports whose member total differs from the tree's, with the reason the unit gave: for the level above.
+    member_total_notes: list[MemberTotalNote] = []
 
 
 def pct(part: int, whole: int) -> float:
@@ -79,6 +99,10 @@ def progress(
         root=root.code,
         levels=_levels(session, campaign, root, now, levels),
         results=_results(session, campaign, root),
+        organizations_by_type={
+            kind: found for kind, found in organization_results(session, campaign, root).items() if kind != "headline"
+        },
+        member_total_notes=_member_total_notes(session, campaign, root),
         no_contact=_no_contact(session, root),
         added_after_launch=_added_after_launch(session, campaign, root),
         notices=_notices_needing_attention(session, campaign, root),
@@ -140,6 +164,9 @@ def _levels(
 
 
 def _results(session: Session, campaign: Campaign, root: OrgUnit) -> dict[str, SubjectResults]:
+    """Whose report covers what: a unit's report covers its subtree, so each subject counts the topmost reports of
+    the view (a grassroots organization's report, not its branches' as well); a unit's reports for several
+    milestones count once, the latest milestone's. Organizations are counted from each unit's own rating."""
     columns = (
         ReportLine.total,
         ReportLine.evaluated,
@@ -147,32 +174,116 @@ def _results(session: Session, campaign: Campaign, root: OrgUnit) -> dict[str, S
         ReportLine.good,
         ReportLine.completed,
         ReportLine.not_completed,
+        ReportLine.probationary,
+        ReportLine.not_evaluated,
     )
     query = (
-        select(ReportLine.subject, *(func.coalesce(func.sum(c), 0) for c in columns))
+        select(OrgUnit.id, OrgUnit.path, Milestone.position, ReportLine.subject, *columns)
         .join(Report, Report.id == ReportLine.report_id)
         .join(Assignment, Assignment.id == Report.assignment_id)
+        .join(Milestone, Milestone.id == Assignment.milestone_id)
         .join(OrgUnit, OrgUnit.id == Assignment.unit_id)
         .where(
             Assignment.campaign_id == campaign.id,
             Report.current.is_(True),
             Assignment.status.in_(DONE),
             OrgUnit.path.startswith(root.path, autoescape=True),
+            ReportLine.subject != "organization",
         )
-        .group_by(ReportLine.subject)
     )
+    latest: dict[tuple[str, int], tuple[int, str, tuple[Any, ...]]] = {}
+    for unit_id, path, position, subject, *counts in session.execute(query).tuples():
+        kept = latest.get((subject, unit_id))
+        if kept is None or position > kept[0]:
+            latest[(subject, unit_id)] = (position, path, tuple(counts))
     found = {subject: SubjectResults() for subject in SUBJECTS}
-    for subject, total, evaluated, excellent, good, completed, not_completed in session.execute(query).tuples():
-        found[subject] = SubjectResults(
-            total=total,
-            evaluated=evaluated,
-            excellent=excellent,
-            good=good,
-            completed=completed,
-            not_completed=not_completed,
-            good_or_above_pct=pct(excellent + good, evaluated),
-        )
+    reporting: dict[str, set[str]] = {}
+    for (subject, unit_id), (_, _, _) in latest.items():
+        reporting.setdefault(subject, set()).add(str(unit_id))
+    for (subject, unit_id), (_, path, counts) in latest.items():
+        if _covered_above(path, str(unit_id), reporting[subject]):
+            continue
+        found[subject] = _add(found[subject], counts)
+    found["organization"] = organization_results(session, campaign, root)["headline"]
     return found
+
+
+def _covered_above(path: str, unit_id: str, reporting: set[str]) -> bool:
+    """Whether a unit above this one (on its materialized path `/1/7/42/`) reported the same subject."""
+    return any(ancestor in reporting for ancestor in path.strip("/").split("/") if ancestor != unit_id)
+
+
+def _add(total: SubjectResults, counts: tuple[Any, ...]) -> SubjectResults:
+    count, evaluated, excellent, good, completed, not_completed, probationary, reasons = counts
+    not_evaluated = dict(total.not_evaluated)
+    for reason, n in (reasons or {}).items():
+        not_evaluated[reason] = not_evaluated.get(reason, 0) + int(n)
+    return _with_pct(
+        SubjectResults(
+            total=total.total + count,
+            evaluated=total.evaluated + evaluated,
+            excellent=total.excellent + excellent,
+            good=total.good + good,
+            completed=total.completed + completed,
+            not_completed=total.not_completed + not_completed,
+            probationary=total.probationary + (probationary or 0),
+            not_evaluated=not_evaluated,
+        )
+    )
+
+
+def _with_pct(results: SubjectResults) -> SubjectResults:
+    return results.model_copy(update={"good_or_above_pct": pct(results.excellent + results.good, results.evaluated)})
+
+
+def organization_types(session: Session, campaign: Campaign, root: OrgUnit) -> dict[int, str]:
+    """Each unit below `root` in the campaign, by its type (loại hình): đảng bộ cơ sở, chi bộ cơ sở (grassroots with
+    or without branches), đảng bộ bộ phận, chi bộ trực thuộc (branch with or without branches of its own), or a
+    committee above grassroots."""
+    child = aliased(OrgUnit)
+    has_children = exists().where(child.parent_id == OrgUnit.id)
+    query = select(OrgUnit.id, OrgUnit.level, has_children).where(
+        OrgUnit.path.startswith(root.path, autoescape=True),
+        OrgUnit.id != root.id,
+        OrgUnit.id.in_(select(Assignment.unit_id).where(Assignment.campaign_id == campaign.id)),
+    )
+    return {unit_id: _type(level, bool(parent)) for unit_id, level, parent in session.execute(query).tuples()}
+
+
+def _type(level: str, has_children: bool) -> str:
+    if level == GRASSROOTS:
+        return "dang_bo_co_so" if has_children else "chi_bo_co_so"
+    if level == BRANCH:
+        return "dang_bo_bo_phan" if has_children else "chi_bo_truc_thuoc"
+    return "upper_committee"
+
+
+def organization_results(session: Session, campaign: Campaign, root: OrgUnit) -> dict[str, SubjectResults]:
+    """Organizations below `root` per type, each counted once with its current rating: the level above's decision,
+    else its own self-rating. `headline`: the grassroots organizations for a committee above them (SPEC §1,
+    "50/50 grassroots organizations evaluated"), the branches for a grassroots organization."""
+    types = organization_types(session, campaign, root)
+    ratings = {**self_ratings(session, campaign.id), **decisions(session, campaign.id)}
+    by_type: dict[str, dict[str, int]] = {t: dict.fromkeys(("total", *RATINGS), 0) for t in ORGANIZATION_TYPES}
+    for unit_id, kind in types.items():
+        by_type[kind]["total"] += 1
+        rating = ratings.get(unit_id)
+        if rating is not None:
+            by_type[kind][rating] += 1
+    found = {kind: _rated(counts) for kind, counts in by_type.items()}
+    headline = ("dang_bo_co_so", "chi_bo_co_so") if root.level not in (GRASSROOTS, BRANCH) else BRANCH_TYPES
+    found["headline"] = _rated({k: sum(by_type[t][k] for t in headline) for k in ("total", *RATINGS)})
+    return found
+
+
+def _rated(counts: dict[str, int]) -> SubjectResults:
+    return _with_pct(
+        SubjectResults(
+            total=counts["total"],
+            evaluated=sum(counts[r] for r in RATINGS),
+            **{r: counts[r] for r in RATINGS},
+        )
+    )
 
 
 def _no_contact(session: Session, root: OrgUnit) -> dict[str, int]:
@@ -209,3 +320,30 @@ def _notices_needing_attention(session: Session, campaign: Campaign, root: OrgUn
         .group_by(OutboxEntry.status)
     )
     return {status: count for status, count in session.execute(query).tuples()}
+
+
+def _member_total_notes(session: Session, campaign: Campaign, root: OrgUnit) -> list[MemberTotalNote]:
+    child = aliased(OrgUnit)
+    tree = (
+        select(func.coalesce(func.sum(child.members), 0))
+        .where(child.path.startswith(OrgUnit.path))  # paths are digits and slashes: nothing to escape
+        .scalar_subquery()
+    )
+    query = (
+        select(OrgUnit.code, ReportLine.total, tree, Report.member_total_reason)
+        .join(Assignment, Assignment.unit_id == OrgUnit.id)
+        .join(Report, Report.assignment_id == Assignment.id)
+        .join(ReportLine, and_(ReportLine.report_id == Report.id, ReportLine.subject == "member"))
+        .where(
+            Assignment.campaign_id == campaign.id,
+            Assignment.status.in_(DONE),
+            Report.current.is_(True),
+            Report.member_total_reason.is_not(None),
+            OrgUnit.path.startswith(root.path, autoescape=True),
+        )
+        .order_by(OrgUnit.code)
+    )
+    return [
+        MemberTotalNote(unit=code, reported=reported, tree=members, reason=reason or "")
+        for code, reported, members, reason in session.execute(query).tuples()
+    ]

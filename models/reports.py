@@ -10,9 +10,18 @@ subjects:                 # organization, member, leadership_collective, leader 
     completed: 700
     not_completed: 67
     not_evaluated: {exempt: 1000, suspended: 12, new: 300, other: 120}   # evaluated + these = total
+    probationary: 310     # of the total, probationary members (đảng viên dự bị); the rest are full members
+self_rating: good         # the unit's own rating of itself as an organization (tự đánh giá), for the level above
+member_total_reason: "…"  # why the member total differs from the tree's member count (else it is refused)
 quota_override:           # the deciding level allows up to 25% excellent of good for an outstanding unit
   reason: "Đơn vị tiêu biểu xuất sắc"
 ```
+
+Whose report covers what: a unit's report covers its whole subtree (a grassroots organization reports all its
+members; its branches' reports are inputs to it), so roll-ups count the topmost report of each branch of the tree.
+A report proposes; the quota (excellent ≤ 20% of good) is a rule on decisions: it is checked on the reports of the
+units that decide their members' ratings (not on PROPOSING_LEVELS) and, for organizations, on the level above's
+decision across its group (models.decisions), never on one organization's self-rating.
 """
 
 from __future__ import annotations
@@ -27,6 +36,16 @@ from models.errors import InputError, Problem
 from models.validation_messages import validated
 
 Subject = Literal["organization", "member", "leadership_collective", "leader"]
+Rating = Literal["excellent", "good", "completed", "not_completed"]
+RATINGS: tuple[Rating, ...] = ("excellent", "good", "completed", "not_completed")
+RATING_VI = {
+    "excellent": "Hoàn thành xuất sắc nhiệm vụ",
+    "good": "Hoàn thành tốt nhiệm vụ",
+    "completed": "Hoàn thành nhiệm vụ",
+    "not_completed": "Không hoàn thành nhiệm vụ",
+}
+# Levels whose reports only propose their members' ratings: the grassroots committee above decides them.
+PROPOSING_LEVELS = ("branch",)
 SUBJECT_VI = {
     "organization": "tổ chức đảng",
     "member": "đảng viên",
@@ -80,6 +99,7 @@ class SubjectCounts(BaseModel):
     completed: Count = 0
     not_completed: Count = 0
     not_evaluated: NotEvaluated = Field(default_factory=NotEvaluated)
+    probationary: Count = 0
 
 
 class QuotaOverride(BaseModel):
@@ -92,19 +112,63 @@ class ReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     subjects: dict[Subject, SubjectCounts] = Field(min_length=1)
+    self_rating: Rating | None = None
+    member_total_reason: Annotated[FreeText, Field(min_length=3)] | None = None
     quota_override: QuotaOverride | None = None
+
+    def own_rating(self) -> str | None:
+        """The unit's rating of itself: `self_rating`, or an organization line that rates one organization."""
+        if self.self_rating is not None:
+            return self.self_rating
+        line = self.subjects.get("organization")
+        if line is not None and line.total == 1 and line.evaluated == 1:
+            return next(r for r in RATINGS if getattr(line, r) == 1)
+        return None
 
 
 def parse_report(raw: Any) -> ReportIn:
-    """Validate a report; raise one InputError naming every field and number that is wrong."""
+    """Validate a report; raise one InputError naming every field and number that is wrong. The rules that depend
+    on who reports (the quota, the tree's member count) are in `check_for_unit`."""
     report = validated(ReportIn, raw)
-    problems = [p for subject, counts in report.subjects.items() for p in _check(subject, counts, report)]
+    problems = [p for subject, counts in report.subjects.items() for p in _check(subject, counts)]
     if problems:
         raise InputError(problems)
     return report
 
 
-def _check(subject: str, c: SubjectCounts, report: ReportIn) -> list[Problem]:
+def check_for_unit(report: ReportIn, level: str, tree_members: int) -> None:
+    """The checks that depend on who reports: the quota where the unit decides its members' ratings (an
+    organization's line is its self-rating: its quota is checked on the level above's decision), and the member
+    total against the tree's count for the unit's subtree."""
+    problems = [
+        p
+        for subject, counts in report.subjects.items()
+        if subject != "organization" and level not in PROPOSING_LEVELS
+        for p in [_quota(subject, counts, report)]
+        if p is not None
+    ]
+    mismatch = _member_total(report, tree_members)
+    if mismatch is not None:
+        problems.append(mismatch)
+    if problems:
+        raise InputError(problems)
+
+
+def _member_total(report: ReportIn, tree_members: int) -> Problem | None:
+    line = report.subjects.get("member")
+    if line is None or line.total == tree_members or report.member_total_reason:
+        return None
+    return Problem(
+        rule="member_total_mismatch",
+        field="subjects.member.total",
+        vi=f"đảng viên: tổng số {line.total} khác số đảng viên của đơn vị trong danh sách tổ chức "
+        f"({tree_members}); sửa lại, hoặc ghi lý do (member_total_reason) để cấp trên xem xét",
+        en=f"member: the total {line.total} differs from the unit's member count in the tree "
+        f"({tree_members}); correct it, or give the reason (member_total_reason) for the level above",
+    )
+
+
+def _check(subject: str, c: SubjectCounts) -> list[Problem]:
     where, vi_name = f"subjects.{subject}", SUBJECT_VI[subject]
     problems = []
     rated = c.excellent + c.good + c.completed + c.not_completed
@@ -139,9 +203,15 @@ def _check(subject: str, c: SubjectCounts, report: ReportIn) -> list[Problem]:
                 f"{c.evaluated + c.not_evaluated.total()}, not the total {c.total}",
             )
         )
-    quota = _quota(subject, c, report)
-    if quota is not None:
-        problems.append(quota)
+    if c.probationary > c.total:
+        problems.append(
+            Problem(
+                rule="probationary_over_total",
+                field=f"{where}.probationary",
+                vi=f"{vi_name}: số dự bị {c.probationary} lớn hơn tổng số {c.total}",
+                en=f"{subject}: {c.probationary} probationary is more than the total {c.total}",
+            )
+        )
     return problems
 
 
@@ -157,13 +227,14 @@ def _quota(subject: str, c: SubjectCounts, report: ReportIn) -> Problem | None:
         en_share = f"is {share:.1f}% of {c.good} good"
     else:
         vi_share, en_share = "trong khi không ai được xếp loại tốt", "while none is rated good"
-    hint_vi = "" if report.quota_override else "; cấp quyết định có thể cho tới 25% với đơn vị tiêu biểu "
-    hint_en = "" if report.quota_override else "; the deciding level may allow up to 25% for an outstanding unit "
-    how = "" if report.quota_override else "(quota_override: {reason: …})"
+    hint_vi = "" if report.quota_override else "; cấp quyết định có thể cho tới 25% với đơn vị tiêu biểu"
+    hint_en = "" if report.quota_override else "; the deciding level may allow up to 25% for an outstanding unit"
+    how_vi = "" if report.quota_override else " (quota_override: {reason: …}, do cấp trên hoặc ban tổ chức ghi)"
+    how_en = "" if report.quota_override else " (quota_override: {reason: …}, given by the level above or the board)"
     over_vi, over_en = f"vượt mức {percent}% (tối đa {allowed})", f"over the {percent}% quota (at most {allowed})"
     return Problem(
         rule="excellent_quota",
         field=f"subjects.{subject}.excellent",
-        vi=f"{vi_name}: {c.excellent} xuất sắc {vi_share}, {over_vi}{hint_vi}{how}",
-        en=f"{subject}: {c.excellent} excellent {en_share}, {over_en}{hint_en}{how}",
+        vi=f"{vi_name}: {c.excellent} xuất sắc {vi_share}, {over_vi}{hint_vi}{how_vi}",
+        en=f"{subject}: {c.excellent} excellent {en_share}, {over_en}{hint_en}{how_en}",
     )

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import pendulum
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from models.audit import audit
-from models.enums import AssignmentStatus, CampaignStatus
+from models.enums import CLOSED_STATUSES, AssignmentStatus, CampaignStatus
 from models.errors import fail
 from models.lookup import campaign_by_key, unit_by_code
-from models.reports import ReportIn
+from models.reports import ReportIn, check_for_unit
 from models.states import check_transition
-from models.tables import Assignment, Campaign, Milestone, Report, ReportLine
+from models.tables import Assignment, Campaign, Milestone, OrgUnit, Report, ReportLine
 
 
 def find_assignment(session: Session, campaign_key: str, unit_code: str, milestone_key: str) -> Assignment:
@@ -56,6 +56,10 @@ def hold(session: Session, assignment: Assignment) -> None:
     status = session.scalar(
         select(Campaign.status).where(Campaign.id == assignment.campaign_id).with_for_update(read=True)
     )
+    refuse_if_closed(status)
+
+
+def refuse_if_closed(status: str | None) -> None:
     if status == CampaignStatus.CLOSED:
         raise fail(
             "campaign_closed",
@@ -67,13 +71,61 @@ def hold(session: Session, assignment: Assignment) -> None:
         )
 
 
+def require_children_done(session: Session, unit_id: int, milestone_id: int, field: str) -> None:
+    """Lower levels first (cấp dưới trước, cấp trên sau): every child of the unit assigned `milestone_id` has
+    submitted it, been accepted or been exempted."""
+    missing = list(
+        session.scalars(
+            select(OrgUnit.code)
+            .join(Assignment, Assignment.unit_id == OrgUnit.id)
+            .where(
+                OrgUnit.parent_id == unit_id,
+                Assignment.milestone_id == milestone_id,
+                Assignment.status.not_in(CLOSED_STATUSES),
+            )
+            .order_by(OrgUnit.code)
+        )
+    )
+    if missing:
+        shown = ", ".join(missing[:20]) + (f" … (+{len(missing) - 20})" if len(missing) > 20 else "")
+        raise fail(
+            "children_missing",
+            f"cấp dưới trước, cấp trên sau: còn {len(missing)} đơn vị trực thuộc chưa nộp ({shown}); "
+            "ban tổ chức có thể cho phép với --override --reason",
+            f"lower levels first: {len(missing)} subordinate units have not submitted ({shown}); the board "
+            "may allow it with --override --reason",
+            field=field,
+        )
+
+
+def subtree_members(session: Session, unit: OrgUnit) -> int:
+    """Members of the unit and every unit below it, by the tree."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(OrgUnit.members), 0)).where(OrgUnit.path.startswith(unit.path, autoescape=True))
+    )
+    return int(total or 0)
+
+
 def submit(
-    session: Session, assignment: Assignment, now: pendulum.DateTime, actor: str, report: ReportIn | None
+    session: Session,
+    assignment: Assignment,
+    now: pendulum.DateTime,
+    actor: str,
+    report: ReportIn | None,
+    override_reason: str | None = None,
 ) -> Assignment:
-    """Record completion at `now`: on time when `now` is before the end of the local deadline day."""
+    """Record completion at `now`: on time when `now` is before the end of the local deadline day. A unit submits
+    after its children assigned the same milestone, unless the board overrides with a reason (kept in the audit);
+    its report is checked against its level (who decides the quota) and its subtree's member count."""
     hold(session, assignment)
     previous = assignment.status
     assignment.status = check_transition(previous, AssignmentStatus.SUBMITTED, field="state").value
+    if not override_reason:
+        require_children_done(session, assignment.unit_id, assignment.milestone_id, "unit")
+    if report is not None:
+        unit = session.get(OrgUnit, assignment.unit_id)
+        assert unit is not None
+        check_for_unit(report, unit.level, subtree_members(session, unit))
     assignment.submitted_at = now
     assignment.on_time = now < assignment.due_before
     assignment.updated_at = now
@@ -89,7 +141,8 @@ def submit(
         entity_key=str(assignment.id),
         from_state=previous,
         to_state=assignment.status,
-        details={"on_time": assignment.on_time},
+        reason=override_reason,
+        details={"on_time": assignment.on_time, "override": bool(override_reason)},
     )
     session.flush()
     return assignment
@@ -106,6 +159,8 @@ def store_report(session: Session, assignment: Assignment, report: ReportIn, now
         submitted_at=now,
         current=True,
         payload=report.model_dump(mode="json"),
+        self_rating=report.own_rating(),
+        member_total_reason=report.member_total_reason,
     )
     session.add(row)
     session.flush()
@@ -121,6 +176,7 @@ def store_report(session: Session, assignment: Assignment, report: ReportIn, now
                 completed=counts.completed,
                 not_completed=counts.not_completed,
                 not_evaluated=counts.not_evaluated.model_dump(),
+                probationary=counts.probationary,
             )
         )
     return row

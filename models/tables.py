@@ -121,6 +121,10 @@ class Report(Base):
     submitted_at: Mapped[pendulum.DateTime] = mapped_column(UTCDateTime)
     current: Mapped[bool] = mapped_column(default=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The unit's rating of itself as an organization (tự đánh giá), for the level above's decision.
+    self_rating: Mapped[str | None] = mapped_column(String(16))
+    # Why the member total differs from the tree's count, shown to the level above.
+    member_total_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class ReportLine(Base):
@@ -139,6 +143,31 @@ class ReportLine(Base):
     completed: Mapped[int] = mapped_column(Integer)
     not_completed: Mapped[int] = mapped_column(Integer)
     not_evaluated: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    probationary: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class RatingDecision(Base):
+    """The level above's rating of a unit as an organization (quyết định xếp loại), beside the unit's own
+    self-rating in its report. A re-rating (xếp loại lại) adds a version; the newest is current."""
+
+    __tablename__ = "rating_decision"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "unit_id", "version"),
+        Index("ix_rating_decision_group", "campaign_id", "decider_id", "current"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    # The deciding unit; its decisions form the group the quota is counted over.
+    decider_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    rating: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+    current: Mapped[bool] = mapped_column(default=True)
+    # The deciding level's 25% for an outstanding group, with its reason.
+    quota_override: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[pendulum.DateTime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(128))
 
 
 class OutboxEntry(Base):

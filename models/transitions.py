@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.audit import audit
-from models.enums import CLOSED_STATUSES, AssignmentStatus, NoticeKind, NoticeStatus
+from models.enums import AssignmentStatus, NoticeKind, NoticeStatus
 from models.errors import fail
 from models.outbox_keys import notice_key
 from models.states import NEEDS_REASON, check_settable, check_transition
-from models.status import hold
+from models.status import hold, require_children_done
 from models.tables import Assignment, Campaign, Milestone, OrgUnit, OutboxEntry
 
 S = AssignmentStatus
@@ -138,28 +138,8 @@ def _children_done(session: Session, assignment: Assignment, milestone: Mileston
             Milestone.campaign_id == milestone.campaign_id, Milestone.key == milestone.after_children
         )
     )
-    missing = list(
-        session.scalars(
-            select(OrgUnit.code)
-            .join(Assignment, Assignment.unit_id == OrgUnit.id)
-            .where(
-                OrgUnit.parent_id == assignment.unit_id,
-                Assignment.milestone_id == needed,
-                Assignment.status.not_in(CLOSED_STATUSES),
-            )
-            .order_by(OrgUnit.code)
-        )
-    )
-    if missing and not override:
-        shown = ", ".join(missing[:20]) + (f" … (+{len(missing) - 20})" if len(missing) > 20 else "")
-        raise fail(
-            "children_missing",
-            f"cấp dưới trước, cấp trên sau: còn {len(missing)} đơn vị trực thuộc chưa nộp ({shown}); "
-            "quản trị có thể chấp nhận với --override --reason",
-            f"lower levels first: {len(missing)} subordinate units have not submitted ({shown}); the admin "
-            "may accept with --override --reason",
-            field="state",
-        )
+    if needed is not None and not override:
+        require_children_done(session, assignment.unit_id, needed, "state")
 
 
 def _notify_returned(

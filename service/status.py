@@ -52,12 +52,20 @@ def submit_status(
     milestone: str,
     now: pendulum.DateTime,
     report: ReportIn | None,
+    override_reason: str | None = None,
 ) -> AssignmentView:
-    """A unit records completion of a milestone, with its report; only the unit itself (or the admin)."""
+    """A unit records completion of a milestone, with its report; only the unit itself (or the admin). The board
+    alone may let a unit submit before its children (`override_reason`) or grant the 25% quota in a report."""
+    if override_reason is not None:
+        actor.require_admin("cho nộp trước khi cấp dưới nộp xong", "let a unit submit before its children")
+    if report is not None and report.quota_override is not None:
+        actor.require_admin(
+            "tự cho mình mức 25% xuất sắc: cấp trên quyết định", "grant itself the 25% quota: the level above decides"
+        )
     with app.unit_of_work() as session:
         assignment = find_assignment(session, campaign, unit, milestone)
         actor.require_submit(_unit(session, assignment))
-        submit(session, assignment, now, actor.name, report)
+        submit(session, assignment, now, actor.name, report, override_reason)
         faults.reach("submit.before-commit")
         return AssignmentView.of(assignment, campaign, unit, milestone)
 

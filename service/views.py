@@ -47,3 +47,25 @@ class UnitPage(BaseModel):
     level: str
     assignments: list[AssignmentView]
     notices: list[NoticeView]
+
+
+class RatingRow(BaseModel):
+    """One unit of a deciding level's group: its self-rating and the decision on it."""
+
+    unit: str
+    name: str
+    self_rating: str | None
+    decision: str | None
+    decided_at: str | None
+    version: int
+
+
+class RatingGroupView(BaseModel):
+    """The units a level decides (its direct children in the campaign), and the quota over them."""
+
+    campaign: str
+    decider: str
+    excellent: int
+    good: int
+    excellent_pct_of_good: float
+    units: list[RatingRow]

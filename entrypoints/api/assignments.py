@@ -18,7 +18,9 @@ ASSIGNMENT = "/api/campaigns/{campaign}/units/{unit}/milestones/{milestone}"
 def submit_status(campaign: str, unit: str, milestone: str, body: SubmitIn, who: Who, app: Kiemdiem) -> dict[str, Any]:
     """A unit records completion, with its report; only the unit itself (or the admin)."""
     report = parse_report(body.report.model_dump()) if body.report else None
-    return status.submit_status(app, who, campaign, unit, milestone, clock.now(), report).model_dump()
+    return status.submit_status(
+        app, who, campaign, unit, milestone, clock.now(), report, body.override_reason
+    ).model_dump()
 
 
 @router.post(f"{ASSIGNMENT}/status")

@@ -5,12 +5,25 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.reports import FreeText, ReportIn
+from models.reports import FreeText, Rating, ReportIn
+
+UnitCode = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class SubmitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     report: ReportIn | None = None
+    # The board only: the unit submits before its children have (the reason is kept in the audit log).
+    override_reason: Annotated[FreeText, Field(min_length=3)] | None = None
+
+
+class DecideIn(BaseModel):
+    """The level above's ratings of its units; `override_reason` allows up to 25% excellent of good."""
+
+    model_config = ConfigDict(extra="forbid")
+    ratings: dict[UnitCode, Rating] = Field(min_length=1, max_length=10_000)
+    override_reason: Annotated[FreeText, Field(min_length=3)] | None = None
+    reason: FreeText | None = None
 
 
 class StateIn(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -19,6 +19,7 @@ from entrypoints.cli.common import (
     parse_date,
     print_json,
     process_app,
+    required,
 )
 
 app = typer.Typer(no_args_is_help=True, help="A unit's status (tình hình thực hiện).")
@@ -31,13 +32,21 @@ def status_submit(
     unit: UnitCode,
     milestone: MilestoneKey,
     report: Annotated[Path | None, typer.Option("--report", help="The unit's report (YAML or JSON).")] = None,
+    override: Annotated[
+        bool, typer.Option("--override", help="Board: let the unit submit before its children (needs --reason).")
+    ] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why the override is granted.")] = None,
     at: At = None,
     output: Fmt = Format.table,
 ) -> None:
-    """Record a unit's completion of a milestone, and its report (báo cáo hoàn thành)."""
+    """Record a unit's completion of a milestone, and its report (báo cáo hoàn thành). A unit submits after its
+    children assigned the same milestone (cấp dưới trước, cấp trên sau), unless the board overrides."""
     from service.status import read_report_file, submit_status
 
-    result = submit_status(process_app(), actor(), campaign, unit, milestone, at, read_report_file(report))
+    if override and not (reason or "").strip():
+        raise required("reason", "cho phép vượt (--override) cần ghi lý do", "--override needs a reason")
+    parsed = read_report_file(report)
+    result = submit_status(process_app(), actor(), campaign, unit, milestone, at, parsed, reason if override else None)
     if output == Format.json:
         print_json(result.model_dump(exclude={"due_before"}))
         return
@@ -117,3 +126,65 @@ def status_import(
     else:
         timing = "đúng hạn / on time" if result.on_time else "trễ hạn / late"
         typer.echo(f"{result.unit} · {result.milestone}: {result.status} ({timing})")
+
+
+Decider = Annotated[str, typer.Option("--decider", help="Code of the deciding unit: the level directly above.")]
+
+
+@app.command("decide")
+@command
+def status_decide(
+    campaign: CampaignKey,
+    decider: Decider,
+    ratings: Annotated[
+        Path | None, typer.Option("--ratings", help="YAML or JSON mapping of unit code to rating, or CSV code,rating.")
+    ] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="One unit to rate (with --rating).")] = None,
+    rating: Annotated[str | None, typer.Option("--rating", help="excellent, good, completed or not_completed.")] = None,
+    override_reason: Annotated[
+        str | None, typer.Option("--override-reason", help="Allow up to 25% excellent of good, and why.")
+    ] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (e.g. of a re-rating).")] = None,
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """The level above decides its units' ratings (quyết định xếp loại), all or nothing; deciding again re-rates.
+    The quota (excellent at most 20% of good) is counted over all the units it decides."""
+    from service.decisions import decide_ratings
+    from service.rating_files import read_ratings
+
+    given = read_ratings(ratings) if ratings else {}
+    if unit or rating:
+        if not (unit and rating):
+            raise required("rating", "--unit đi cùng --rating", "--unit goes with --rating")
+        given[unit] = rating
+    if not given:
+        raise required(
+            "ratings", "cần --ratings FILE hoặc --unit và --rating", "give --ratings FILE or --unit and --rating"
+        )
+    view = decide_ratings(process_app(), actor(), campaign, decider, given, at, override_reason, reason)
+    _print_group(view, output)
+
+
+@app.command("ratings")
+@command
+def status_ratings(campaign: CampaignKey, decider: Decider, at: At = None, output: Fmt = Format.table) -> None:
+    """The units a level decides: each one's self-rating beside the decision (tự đánh giá, quyết định)."""
+    from service.decisions import rating_group
+
+    _print_group(rating_group(process_app(), actor(), campaign, decider), output)
+
+
+def _print_group(view: Any, output: Format) -> None:
+    if output == Format.json:
+        print_json(view.model_dump())
+        return
+    typer.echo(
+        f"{view.decider}: {view.excellent} xuất sắc / excellent, {view.good} tốt / good "
+        f"({view.excellent_pct_of_good:.1f}% của tốt / of good)"
+    )
+    for row in view.units:
+        typer.echo(
+            f"  {row.unit:<20} tự đánh giá / self: {row.self_rating or '—':<14} "
+            f"quyết định / decided: {row.decision or '—'}"
+        )

@@ -1,0 +1,250 @@
+"""The level above's decision on its units' ratings (quyết định xếp loại), beside each unit's self-rating.
+
+A unit rates itself in its report (`self_rating`, tự đánh giá); its parent, the level above, decides (quyết định),
+and may decide again later (xếp loại lại). The quota (excellent ≤ 20% of good, 25% with the deciding level's
+override and its reason) is checked on the decisions of one decider across its whole group, never on one unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pendulum
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
+
+from models.audit import audit
+from models.enums import DONE_STATUSES
+from models.errors import InputError, Problem, capped
+from models.reports import QUOTA, QUOTA_OVERRIDE, RATINGS, SUBJECT_VI
+from models.status import refuse_if_closed
+from models.tables import Assignment, Campaign, OrgUnit, RatingDecision, Report
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """One unit of a decider's group: what it said of itself, and what the level above decided."""
+
+    code: str
+    name: str
+    self_rating: str | None
+    decision: str | None
+    decided_at: pendulum.DateTime | None
+    version: int
+
+
+def decide(
+    session: Session,
+    campaign: Campaign,
+    decider: OrgUnit,
+    ratings: dict[str, str],
+    now: pendulum.DateTime,
+    actor: str,
+    override_reason: str | None = None,
+    reason: str | None = None,
+) -> list[GroupRow]:
+    """Decide (or decide again) the ratings of some of `decider`'s children, all or nothing."""
+    _lock(session, campaign)
+    units = _children(session, campaign, decider, ratings)
+    current = _current(session, campaign.id, decider.id)
+    after = {**{unit_id: row.rating for unit_id, row in current.items()}, **{u.id: ratings[u.code] for u in units}}
+    override = override_reason or next((r.quota_override for r in current.values() if r.quota_override), None)
+    _check_quota(decider, after, override is not None)
+    for unit in units:
+        previous = current.get(unit.id)
+        if previous is not None and previous.rating == ratings[unit.code] and not override_reason:
+            continue  # the same decision again changes nothing
+        if previous is not None:
+            previous.current = False
+            session.flush()  # one current decision per unit, in the order the database sees them
+        session.add(
+            RatingDecision(
+                campaign_id=campaign.id,
+                unit_id=unit.id,
+                decider_id=decider.id,
+                rating=ratings[unit.code],
+                version=(previous.version if previous else 0) + 1,
+                current=True,
+                quota_override=override_reason,
+                decided_at=now,
+                actor=actor,
+            )
+        )
+        audit(
+            session,
+            at=now,
+            actor=actor,
+            action="rating.rerate" if previous else "rating.decide",
+            campaign_id=campaign.id,
+            entity="unit",
+            entity_key=unit.code,
+            from_state=previous.rating if previous else None,
+            to_state=ratings[unit.code],
+            reason=override_reason or reason,
+            details={"decider": decider.code, "quota_override": bool(override_reason)},
+        )
+    session.flush()
+    return group(session, campaign, decider)
+
+
+def group(session: Session, campaign: Campaign, decider: OrgUnit) -> list[GroupRow]:
+    """Every child of `decider` in the campaign, with its self-rating and current decision."""
+    children = list(
+        session.scalars(
+            select(OrgUnit)
+            .where(OrgUnit.parent_id == decider.id, OrgUnit.id.in_(_assigned(campaign.id)))
+            .order_by(OrgUnit.code)
+        )
+    )
+    current = _current(session, campaign.id, decider.id)
+    own = self_ratings(session, campaign.id, [c.id for c in children])
+    return [
+        GroupRow(
+            code=c.code,
+            name=c.name,
+            self_rating=own.get(c.id),
+            decision=current[c.id].rating if c.id in current else None,
+            decided_at=current[c.id].decided_at if c.id in current else None,
+            version=current[c.id].version if c.id in current else 0,
+        )
+        for c in children
+    ]
+
+
+def self_ratings(session: Session, campaign_id: int, unit_ids: list[int] | None = None) -> dict[int, str]:
+    """Each unit's latest self-rating in a report it has submitted (None: every unit of the campaign)."""
+    query = (
+        select(Assignment.unit_id, Report.self_rating)
+        .join(Report, Report.assignment_id == Assignment.id)
+        .where(
+            Assignment.campaign_id == campaign_id,
+            Assignment.status.in_(DONE_STATUSES),
+            Report.current.is_(True),
+            Report.self_rating.is_not(None),
+        )
+        .order_by(Report.submitted_at)
+    )
+    if unit_ids is not None:
+        query = query.where(Assignment.unit_id.in_(unit_ids))
+    return {unit_id: rating for unit_id, rating in session.execute(query).tuples() if rating is not None}
+
+
+def decisions(session: Session, campaign_id: int) -> dict[int, str]:
+    """Every current decision of the campaign: unit id → rating."""
+    query = select(RatingDecision.unit_id, RatingDecision.rating).where(
+        RatingDecision.campaign_id == campaign_id, RatingDecision.current.is_(True)
+    )
+    return dict(session.execute(query).tuples().all())
+
+
+def _lock(session: Session, campaign: Campaign) -> None:
+    """Decisions of one campaign one at a time (the quota is counted over what others decided), never once it is
+    closed: the campaign's row lock (on SQLite, the write lock), then its status read again."""
+    session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign.id)
+        .values(status=Campaign.status)
+        .execution_options(synchronize_session=False)
+    )
+    refuse_if_closed(session.scalar(select(Campaign.status).where(Campaign.id == campaign.id)))
+
+
+def _assigned(campaign_id: int) -> Select[tuple[int]]:
+    return select(Assignment.unit_id).where(Assignment.campaign_id == campaign_id)
+
+
+def _children(session: Session, campaign: Campaign, decider: OrgUnit, ratings: dict[str, str]) -> list[OrgUnit]:
+    if not ratings:
+        raise InputError(
+            [Problem(rule="required", field="ratings", vi="chưa có xếp loại nào", en="no rating was given")]
+        )
+    found = {
+        u.code: u
+        for u in session.scalars(
+            select(OrgUnit).where(OrgUnit.code.in_(list(ratings)), OrgUnit.id.in_(_assigned(campaign.id)))
+        )
+    }
+    assessed = set(self_ratings(session, campaign.id, [u.id for u in found.values()])) | _submitted(
+        session, campaign.id, [u.id for u in found.values()]
+    )
+    problems = []
+    for code, rating in ratings.items():
+        unit, where = found.get(code), f"ratings.{code}"
+        if rating not in RATINGS:
+            problems.append(
+                Problem(
+                    rule="unknown_rating",
+                    field=where,
+                    vi=f"mức xếp loại «{rating}» không có; dùng một trong: {', '.join(RATINGS)}",
+                    en=f"no rating '{rating}'; use one of: {', '.join(RATINGS)}",
+                )
+            )
+        if unit is None or unit.parent_id != decider.id:
+            problems.append(
+                Problem(
+                    rule="not_in_group",
+                    field=where,
+                    vi=f"«{code}» không phải đơn vị trực thuộc {decider.code} trong đợt này: cấp trên trực tiếp "
+                    "quyết định xếp loại",
+                    en=f"'{code}' is not directly under {decider.code} in this campaign: the level directly above "
+                    "decides its rating",
+                )
+            )
+        elif unit.id not in assessed:
+            problems.append(
+                Problem(
+                    rule="not_self_assessed",
+                    field=where,
+                    vi=f"«{code}» chưa nộp báo cáo tự đánh giá: quyết định xếp loại sau khi đơn vị đã tự đánh giá",
+                    en=f"'{code}' has not submitted its self-assessment yet: the rating is decided after it",
+                )
+            )
+    if problems:
+        raise InputError(capped(problems))
+    return [found[code] for code in ratings]
+
+
+def _submitted(session: Session, campaign_id: int, unit_ids: list[int]) -> set[int]:
+    query = select(Assignment.unit_id).where(
+        Assignment.campaign_id == campaign_id,
+        Assignment.unit_id.in_(unit_ids),
+        Assignment.status.in_(DONE_STATUSES),
+    )
+    return set(session.scalars(query))
+
+
+def _current(session: Session, campaign_id: int, decider_id: int) -> dict[int, RatingDecision]:
+    rows = session.scalars(
+        select(RatingDecision).where(
+            RatingDecision.campaign_id == campaign_id,
+            RatingDecision.decider_id == decider_id,
+            RatingDecision.current.is_(True),
+        )
+    )
+    return {row.unit_id: row for row in rows}
+
+
+def _check_quota(decider: OrgUnit, after: dict[int, str], override: bool) -> None:
+    """Excellent at most 20% (25% with the override) of good, over the decider's whole group, in whole numbers."""
+    percent = round(100 * (QUOTA_OVERRIDE if override else QUOTA))
+    excellent = sum(1 for r in after.values() if r == "excellent")
+    good = sum(1 for r in after.values() if r == "good")
+    if excellent * 100 <= percent * good:
+        return
+    allowed, name = percent * good // 100, SUBJECT_VI["organization"]
+    hint_vi = "" if override else "; cấp quyết định có thể cho tới 25% với đơn vị tiêu biểu (--override-reason)"
+    hint_en = (
+        "" if override else "; the deciding level may allow up to 25% for an outstanding group (--override-reason)"
+    )
+    raise InputError(
+        [
+            Problem(
+                rule="excellent_quota",
+                field="ratings",
+                vi=f"{name} thuộc {decider.code}: {excellent} xuất sắc trên {good} tốt, vượt mức {percent}% "
+                f"(tối đa {allowed} xuất sắc){hint_vi}",
+                en=f"organizations under {decider.code}: {excellent} excellent against {good} good, over the "
+                f"{percent}% quota (at most {allowed} excellent){hint_en}",
+            )
+        ]
+    )

@@ -1,0 +1,63 @@
+"""The level above decides its units' ratings (quyết định xếp loại), and reads its group: self-ratings beside
+decisions. The decider is the parent unit (its token) or the board."""
+
+from __future__ import annotations
+
+import pendulum
+
+from models.decisions import GroupRow, decide, group
+from models.lookup import campaign_by_key, unit_by_code
+from service.access import Actor, Forbidden
+from service.bootstrap import App
+from service.views import RatingGroupView, RatingRow
+
+
+def decide_ratings(
+    app: App,
+    actor: Actor,
+    campaign: str,
+    decider: str,
+    ratings: dict[str, str],
+    now: pendulum.DateTime,
+    override_reason: str | None = None,
+    reason: str | None = None,
+) -> RatingGroupView:
+    """Decide (or decide again) some units' ratings, all or nothing; the quota is checked over the whole group."""
+    with app.unit_of_work() as session:
+        found = campaign_by_key(session, campaign)
+        deciding = unit_by_code(session, decider, field="decider")
+        if not (actor.admin or actor.unit_id == deciding.id):
+            raise Forbidden("quyết định xếp loại thay cấp trên", "decide ratings for another level")
+        rows = decide(session, found, deciding, ratings, now, actor.name, override_reason, reason)
+        return _view(campaign, decider, rows)
+
+
+def rating_group(app: App, actor: Actor, campaign: str, decider: str) -> RatingGroupView:
+    with app.unit_of_work() as session:
+        found = campaign_by_key(session, campaign)
+        deciding = unit_by_code(session, decider, field="decider")
+        actor.require_read(deciding)
+        return _view(campaign, decider, group(session, found, deciding))
+
+
+def _view(campaign: str, decider: str, rows: list[GroupRow]) -> RatingGroupView:
+    excellent = sum(1 for r in rows if r.decision == "excellent")
+    good = sum(1 for r in rows if r.decision == "good")
+    return RatingGroupView(
+        campaign=campaign,
+        decider=decider,
+        excellent=excellent,
+        good=good,
+        excellent_pct_of_good=round(100.0 * excellent / good, 1) if good else 0.0,
+        units=[
+            RatingRow(
+                unit=r.code,
+                name=r.name,
+                self_rating=r.self_rating,
+                decision=r.decision,
+                decided_at=r.decided_at.isoformat() if r.decided_at else None,
+                version=r.version,
+            )
+            for r in rows
+        ],
+    )
