@@ -26,16 +26,37 @@ def deployments(app: App) -> list[Any]:
     ]
 
 
+def web_app(app: App) -> Any:
+    """The HTTP API with the dashboard mounted beside it: /api/… and /docs are the API's, every other path the
+    dashboard's (a mount: the API's OpenAPI schema is unchanged)."""
+    from entrypoints.api import create_api
+    from entrypoints.dashboard import create_dashboard
+
+    api = create_api(app)
+    api.mount("/", create_dashboard(app))
+    return api
+
+
+def run_dashboard(app: App, host: str | None, port: int | None) -> None:
+    """`kiemdiem dashboard`: the dashboard alone, in the foreground."""
+    import uvicorn
+
+    from entrypoints.dashboard import create_dashboard
+
+    app.engine  # migrate before the first request, not during it  # noqa: B018
+    host, port = host or app.settings.api_host, port or app.settings.api_port
+    print(f"kiemdiem dashboard: http://{host}:{port}/", flush=True)
+    uvicorn.run(create_dashboard(app), host=host, port=port, log_level="warning")
+
+
 def start_api(app: App) -> Any:
-    """The HTTP API in a thread beside the Prefect runner (same process, same database)."""
+    """The HTTP API and the dashboard in a thread beside the Prefect runner (same process, same database)."""
     import threading
 
     import uvicorn
 
-    from entrypoints.api import create_api
-
     server = uvicorn.Server(
-        uvicorn.Config(create_api(app), host=app.settings.api_host, port=app.settings.api_port, log_level="warning")
+        uvicorn.Config(web_app(app), host=app.settings.api_host, port=app.settings.api_port, log_level="warning")
     )
     threading.Thread(target=server.run, name="kiemdiem-api", daemon=True).start()
     return server

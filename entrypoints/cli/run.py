@@ -32,8 +32,8 @@ def progress_cmd(
 
 @command
 def serve_cmd(at: At = None) -> None:
-    """The long-running service: scheduled sweeps of every active campaign through Prefect, and the HTTP API
-    (chạy dịch vụ)."""
+    """The long-running service: scheduled sweeps of every active campaign through Prefect, the HTTP API and the
+    dashboard (chạy dịch vụ)."""
     from entrypoints.demo import prefect_environment
     from entrypoints.serve import active_configs, schedules, serve
 
@@ -42,6 +42,20 @@ def serve_cmd(at: At = None) -> None:
     for config in active_configs(app):
         typer.echo(f"sweep-{config.key}: {', '.join(schedules(config))} ({config.timezone})", err=True)
     serve(app)
+
+
+@command
+def dashboard_cmd(
+    host: Annotated[
+        str | None, typer.Option("--host", help="Address to listen on (default KIEMDIEM_API_HOST).")
+    ] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (default KIEMDIEM_API_PORT).")] = None,
+    at: At = None,
+) -> None:
+    """The web dashboard alone, without sweeps (bảng theo dõi); `serve` also serves it beside the API."""
+    from entrypoints.serve import run_dashboard
+
+    run_dashboard(process_app(), host, port)
 
 
 @command

@@ -1,0 +1,248 @@
+"""What the dashboard's pages show, as typed views, each read in one transaction and only for an actor that may
+read it (service.access): the campaigns a reader takes part in, a campaign's page for a subtree (progress per
+level, the burn-up of submissions, the overdue units with their notices, results, the children to drill into),
+search, and a unit's page (assignments, reports, audit trail, notices, and what this reader may do there)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pendulum
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from models.dashboard_activity import (
+    AuditRow,
+    NoticeRow,
+    audit_trail,
+    current_reports,
+    notices_for,
+    submissions_per_day,
+)
+from models.dashboard_tree import NodeFigures, ancestors, campaigns_for, children_figures, search_units
+from models.lookup import campaign_by_key, unit_by_code
+from models.overdue import OverdueUnit
+from models.progress import Progress, progress
+from models.tables import Assignment, Campaign, Milestone, OrgUnit
+from service.access import Actor
+from service.bootstrap import App
+from service.overdue import subtree_overdue
+
+OVERDUE_LISTED = 100
+
+
+class CampaignRef(BaseModel):
+    key: str
+    title: str
+    year: int
+    plan_number: str
+    status: str
+    timezone: str
+
+
+class UnitRef(BaseModel):
+    code: str
+    name: str
+    level: str
+
+
+class BurnUp(BaseModel):
+    """One milestone's submissions, cumulative per local day, against the units that must report and the deadline."""
+
+    milestone: str
+    deadline: dt.date
+    due: int
+    days: list[tuple[dt.date, int]]
+
+
+class OverdueItem(BaseModel):
+    row: OverdueUnit
+    notices: list[NoticeRow]
+
+
+class CampaignPage(BaseModel):
+    campaign: CampaignRef
+    root: UnitRef
+    trail: list[UnitRef]
+    progress: Progress
+    burnup: list[BurnUp]
+    overdue_total: int
+    overdue: list[OverdueItem]
+    children: list[NodeFigures]
+    admin: bool
+    start: dt.date
+    today: dt.date
+
+
+def _ref(campaign: Campaign) -> CampaignRef:
+    return CampaignRef(
+        key=campaign.key,
+        title=campaign.title,
+        year=campaign.year,
+        plan_number=campaign.plan_number,
+        status=campaign.status,
+        timezone=campaign.timezone,
+    )
+
+
+def _unit(unit: OrgUnit) -> UnitRef:
+    return UnitRef(code=unit.code, name=unit.name, level=unit.level)
+
+
+def campaign_list(app: App, actor: Actor) -> list[CampaignRef]:
+    with app.unit_of_work() as session:
+        own = None if actor.admin else session.get(OrgUnit, actor.unit_id)
+        return [_ref(c) for c in campaigns_for(session, own)]
+
+
+def _root_for(session: Any, actor: Actor, campaign: Campaign, code: str | None) -> OrgUnit:
+    """The subtree shown: `code` if given, else the reader's own unit, else (the board) the campaign's root."""
+    if code:
+        unit = unit_by_code(session, code, field="root")
+    elif actor.unit_id is not None:
+        unit = session.get(OrgUnit, actor.unit_id)
+    else:
+        unit = session.get(OrgUnit, campaign.root_unit_id)
+    assert unit is not None
+    actor.require_read(unit)
+    return unit
+
+
+def campaign_page(app: App, actor: Actor, key: str, root: str | None, now: pendulum.DateTime) -> CampaignPage:
+    with app.unit_of_work() as session:
+        unit = _root_for(session, actor, campaign_by_key(session, key), root)
+        code = unit.code
+    overdue = subtree_overdue(app, actor, key, code, now)  # longest first (models.overdue)
+    with app.unit_of_work() as session:
+        campaign = campaign_by_key(session, key)
+        unit = unit_by_code(session, code, field="root")
+        top = None if actor.admin else actor.path
+        figures = progress(session, key, unit.code, now, app.settings.levels)
+        listed = overdue[:OVERDUE_LISTED]
+        notices = notices_for(session, campaign.id, sorted({row.unit_code for row in listed}))
+        return CampaignPage(
+            campaign=_ref(campaign),
+            root=_unit(unit),
+            trail=[_unit(u) for u in ancestors(session, unit, top)],
+            progress=figures,
+            burnup=_burnup(session, campaign, unit, figures),
+            overdue_total=len(overdue),
+            overdue=[OverdueItem(row=row, notices=notices.get(row.unit_code, [])) for row in listed],
+            children=children_figures(session, campaign.id, unit, now),
+            admin=actor.admin,
+            start=campaign.launch_date,
+            today=now.in_timezone(campaign.timezone).date(),
+        )
+
+
+def _burnup(session: Any, campaign: Campaign, root: OrgUnit, figures: Progress) -> list[BurnUp]:
+    per_day = submissions_per_day(session, campaign, root)
+    milestones = session.scalars(
+        select(Milestone).where(Milestone.campaign_id == campaign.id).order_by(Milestone.position)
+    ).all()
+    due: dict[str, int] = {}
+    for row in figures.levels:
+        due[row.milestone] = due.get(row.milestone, 0) + row.units - row.exempt
+    found = []
+    for milestone in milestones:
+        if not due.get(milestone.key):
+            continue
+        running, days = 0, []
+        for day, count in sorted(per_day.get(milestone.key, {}).items()):
+            running += count
+            days.append((day, running))
+        found.append(BurnUp(milestone=milestone.key, deadline=milestone.deadline, due=due[milestone.key], days=days))
+    return found
+
+
+def search(app: App, actor: Actor, key: str, text: str) -> list[UnitRef]:
+    """Units of the reader's subtree whose code or name holds `text`."""
+    with app.unit_of_work() as session:
+        campaign = campaign_by_key(session, key)
+        within = actor.path if not actor.admin else session.get(OrgUnit, campaign.root_unit_id).path  # type: ignore[union-attr]
+        assert within is not None
+        return [_unit(u) for u in search_units(session, campaign.id, within, text.strip())] if text.strip() else []
+
+
+class AssignmentItem(BaseModel):
+    milestone: str
+    title: str
+    deadline: dt.date
+    extended: bool
+    status: str
+    submitted_at: dt.datetime | None
+    on_time: bool | None
+    report_version: int | None = None
+    report: dict[str, Any] | None = None
+    # The level above's decision on the unit's rating (SPEC §5: tự đánh giá → quyết định): filled by the decision
+    # step when it lands; the unit page shows it beside the self-rating (templates/unit.html, block `decision`).
+    decision: dict[str, Any] | None = None
+
+
+class UnitDetail(BaseModel):
+    campaign: CampaignRef
+    unit: UnitRef
+    members: int
+    parent: UnitRef | None
+    trail: list[UnitRef]
+    children: int
+    assignments: list[AssignmentItem]
+    notices: list[NoticeRow]
+    audit: list[AuditRow]
+    may_submit: bool
+    may_decide: bool
+    admin: bool
+    today: dt.date
+
+
+def unit_detail(app: App, actor: Actor, key: str, code: str, now: pendulum.DateTime) -> UnitDetail:
+    with app.unit_of_work() as session:
+        campaign = campaign_by_key(session, key)
+        unit = unit_by_code(session, code, field="unit")
+        actor.require_read(unit)
+        parent = session.get(OrgUnit, unit.parent_id) if unit.parent_id else None
+        rows = session.execute(
+            select(Assignment, Milestone)
+            .join(Milestone, Milestone.id == Assignment.milestone_id)
+            .where(Assignment.campaign_id == campaign.id, Assignment.unit_id == unit.id)
+            .order_by(Milestone.position)
+        ).tuples()
+        items, ids = [], {}
+        for assignment, milestone in rows:
+            ids[assignment.id] = milestone.key
+            deadline = assignment.due_before.in_timezone(campaign.timezone).subtract(days=1).date()
+            items.append(
+                (
+                    assignment.id,
+                    AssignmentItem(
+                        milestone=milestone.key,
+                        title=milestone.title,
+                        deadline=deadline,
+                        extended=deadline != milestone.deadline,
+                        status=assignment.status,
+                        submitted_at=assignment.submitted_at,
+                        on_time=assignment.on_time,
+                    ),
+                )
+            )
+        reports = current_reports(session, list(ids))
+        for assignment_id, item in items:
+            if assignment_id in reports:
+                item.report_version, item.report = reports[assignment_id]
+        children = len(session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id == unit.id)).all())
+        return UnitDetail(
+            campaign=_ref(campaign),
+            unit=_unit(unit),
+            members=unit.members,
+            parent=_unit(parent) if parent else None,
+            trail=[_unit(u) for u in ancestors(session, unit, None if actor.admin else actor.path)],
+            children=children,
+            assignments=[item for _, item in items],
+            notices=notices_for(session, campaign.id, [unit.code]).get(unit.code, []),
+            audit=audit_trail(session, campaign.id, ids),
+            may_submit=actor.admin or actor.unit_id == unit.id,
+            may_decide=actor.admin or (actor.unit_id is not None and actor.unit_id == unit.parent_id),
+            admin=actor.admin,
+            today=now.in_timezone(campaign.timezone).date(),
+        )

@@ -1,0 +1,166 @@
+"""The dashboard's fixtures: a small launched campaign with a token per role, the dashboard served by real uvicorn
+on loopback, and Debian's Chromium driven by Playwright (installed here where it is missing: a fresh machine's
+`make test` runs the browser tests rather than skipping them; Playwright never downloads a browser of its own)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+import yaml
+
+from models import clock
+from service.bootstrap import build_app
+from service.settings import Settings
+from tests.conftest import ROOT, write
+
+CHROMIUM = Path("/usr/bin/chromium")
+# The flags the machine notes ask for (shared env notes): no sandbox as root, no GPU, nothing fetched in the background.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = ROOT / "tests" / "artifacts" / "dashboard"
+
+TREE = """code,parent,name,level,members,contacts
+HU-A,,Huyện ủy A,district,0,
+CS-1,HU-A,Đảng bộ xã Một,grassroots,0,
+CS-1-CB1,CS-1,Chi bộ ấp 1,branch,20,
+CS-1-CB2,CS-1,Chi bộ ấp 2 <b>đậm</b>,branch,15,
+CS-2,HU-A,Chi bộ Hai,grassroots,10,
+"""
+CONFIG = {
+    "key": "web-2026",
+    "title": "Kiểm điểm 2026",
+    "year": 2026,
+    "plan_number": "45-KH/HU",
+    "root": "HU-A",
+    "launch": "2026-11-23",
+    "milestones": [
+        {"key": "grassroots_review", "levels": ["branch", "grassroots"], "deadline": "2026-12-10"},
+        {
+            "key": "district_review",
+            "levels": ["district"],
+            "deadline": "2026-12-25",
+            "after_children": "grassroots_review",
+        },
+    ],
+}
+LAUNCH = "2026-11-23T08:00:00+07:00"
+NOW = "2026-12-12T09:00:00+07:00"  # after the grassroots deadline: some units are overdue
+
+
+def ensure_chromium() -> Path:
+    """Debian's chromium at /usr/bin/chromium, installed with apt-get (as root) where it is missing; one worker at a
+    time (a lock file), so two test workers never run apt-get at once."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    with open("/tmp/kiemdiem-chromium.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not CHROMIUM.exists():
+            if os.geteuid() != 0 or shutil.which("apt-get") is None:
+                pytest.fail("the dashboard tests need Debian's chromium: run `apt-get install -y chromium` as root")
+            quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.STDOUT, "timeout": 900}
+            environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+            if subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], env=environment, **quiet).returncode:
+                subprocess.run(["apt-get", "update", "-q"], env=environment, **quiet)
+                subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], env=environment, check=True, **quiet)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    path = ensure_chromium()
+    with sync_playwright() as playwright:
+        found = playwright.chromium.launch(executable_path=str(path), args=CHROMIUM_FLAGS, headless=True)
+        yield found
+        found.close()
+
+
+@pytest.fixture
+def shots(request: pytest.FixtureRequest) -> Any:
+    """Save a page's screenshot as a test artifact: tests/artifacts/dashboard/<test>/<name>.png (ignored by git)."""
+    folder = ARTIFACTS / request.node.name.replace("[", "-").replace("]", "")
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def shoot(page: Any, name: str) -> Path:
+        path = folder / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return shoot
+
+
+@contextmanager
+def serving(asgi: Any) -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(asgi, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@dataclass
+class Site:
+    url: str
+    tokens: dict[str, str]
+    app: Any
+    kiemdiem: Any
+    database_url: str
+
+
+@pytest.fixture
+def site(kiemdiem, env, tmp_path: Path) -> Iterator[Site]:
+    """The campaign launched on 23 November, the clock at 12 December 09:00 (after the grassroots deadline), a
+    token per role, and the API with the dashboard mounted beside it (as `kiemdiem serve` runs them)."""
+    from entrypoints.serve import web_app
+
+    assert kiemdiem("units", "import", write(tmp_path / "t.csv", TREE)).exit_code == 0
+    config = write(tmp_path / "c.yaml", yaml.safe_dump(CONFIG, allow_unicode=True))
+    assert kiemdiem("campaign", "launch", config, "--at", LAUNCH).exit_code == 0
+    tokens = {
+        name: kiemdiem("tokens", "issue", *args).stdout.strip()
+        for name, args in {
+            "admin": ["--admin"],
+            "HU-A": ["HU-A"],
+            "CS-1": ["CS-1"],
+            "CS-2": ["CS-2"],
+            "CB1": ["CS-1-CB1"],
+            "CB2": ["CS-1-CB2"],
+        }.items()
+    }
+    app = build_app(Settings(database_url=env["KIEMDIEM_DATABASE_URL"], home=Path(env["KIEMDIEM_HOME"])))
+    clock.set_now(clock.parse_instant(NOW))
+    with serving(web_app(app)) as url:
+        yield Site(url, tokens, app, kiemdiem, env["KIEMDIEM_DATABASE_URL"])
+    app.engine.dispose()

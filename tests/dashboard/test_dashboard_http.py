@@ -1,0 +1,144 @@
+"""The dashboard over real HTTP (no browser): sign-in and its cookie, rights (403), CSRF, validation next to the field
+with nothing stored, the board's files and its once-only reminder, the language switch, `tokens issue --link`."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+
+from tests.conftest import table_rows
+
+UNIT = "/campaigns/web-2026/units"
+SUBMIT = f"{UNIT}/CS-1-CB1/milestones/grassroots_review/submit"
+VALID = {
+    "member.total": "20",
+    "member.evaluated": "18",
+    "member.excellent": "2",
+    "member.good": "14",
+    "member.completed": "2",
+    "member.not_evaluated.exempt": "2",
+}
+
+
+def signed(site, who: str) -> httpx.Client:
+    client = httpx.Client(base_url=site.url, timeout=30)
+    answer = client.get("/signin", params={"token": site.tokens[who]})
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+    return client
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+def test_sign_in_sets_a_signed_httponly_expiring_cookie(site) -> None:
+    anonymous = httpx.get(site.url + "/campaigns/web-2026", timeout=30)
+    assert anonymous.status_code == 401 and 'name="token"' in anonymous.text
+    wrong = httpx.get(site.url + "/signin", params={"token": "kd_wrong"}, timeout=30)
+    assert wrong.status_code == 401 and "set-cookie" not in wrong.headers
+    answer = httpx.get(site.url + "/signin", params={"token": site.tokens["CB1"]}, timeout=30)
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower() and "Max-Age=43200" in cookie
+    assert site.tokens["CB1"] not in cookie  # the cookie names the token's row, never the token
+    value = cookie.split(";")[0].split("=", 1)[1]
+    forged = value[:-2] + ("00" if not value.endswith("00") else "11")
+    assert httpx.get(site.url + "/", cookies={"kiemdiem_session": forged}, timeout=30).status_code == 401
+
+
+def test_revoking_the_token_ends_the_session(site) -> None:
+    client = signed(site, "CB1")
+    assert client.get(f"{UNIT}/CS-1-CB1").status_code == 200
+    assert site.kiemdiem("tokens", "revoke", site.tokens["CB1"][:10]).exit_code == 0
+    assert client.get(f"{UNIT}/CS-1-CB1").status_code == 401
+
+
+def test_a_unit_reads_its_subtree_only_and_posts_for_itself_only(site) -> None:
+    cs1 = signed(site, "CS-1")
+    assert cs1.get(f"{UNIT}/CS-1-CB1").status_code == 200  # its child
+    assert cs1.get(f"{UNIT}/CS-2").status_code == 403  # a sibling
+    assert cs1.get("/campaigns/web-2026", params={"root": "HU-A"}).status_code == 403  # its parent's subtree
+    assert cs1.get("/campaigns/web-2026/report.xlsx").status_code == 403  # the board's report
+    page = cs1.get(f"{UNIT}/CS-1")
+    before = table_rows(site.database_url)
+    # a parent posting its child's report form, and a unit posting a sibling's: refused before the form is read
+    assert cs1.post(SUBMIT, data={**VALID, "csrf": csrf_of(page.text)}).status_code == 403
+    cb2 = signed(site, "CB2")
+    token = csrf_of(cb2.get(f"{UNIT}/CS-1-CB2").text)
+    assert cb2.get(f"{UNIT}/CS-1-CB1").status_code == 403
+    assert cb2.post(SUBMIT, data={**VALID, "csrf": token}).status_code == 403
+    # no CSRF token, or another session's
+    cb1 = signed(site, "CB1")
+    assert cb1.post(SUBMIT, data=VALID).status_code == 403
+    assert cb1.post(SUBMIT, data={**VALID, "csrf": token}).status_code == 403
+    assert table_rows(site.database_url) == before
+
+
+def test_an_invalid_report_is_shown_next_to_its_field_and_nothing_is_stored(site) -> None:
+    cb1 = signed(site, "CB1")
+    token = csrf_of(cb1.get(f"{UNIT}/CS-1-CB1").text)
+    before = table_rows(site.database_url)
+    wrong = cb1.post(SUBMIT, data={**VALID, "member.good": "15", "member.completed": "abc", "csrf": token})
+    assert wrong.status_code == 422
+    assert re.search(r'data-field="member.completed">phải là số nguyên', wrong.text)
+    assert 'value="15"' in wrong.text  # what was typed is kept
+    over = cb1.post(SUBMIT, data={**VALID, "member.total": "10", "csrf": token})
+    assert over.status_code == 422 and re.search(r'data-field="member.evaluated">[^<]*lớn hơn tổng số 10', over.text)
+    assert table_rows(site.database_url) == before
+    done = cb1.post(SUBMIT, data={**VALID, "member.good": "1.4", "csrf": token})  # 1.4 is no count
+    assert done.status_code == 422
+    ok = cb1.post(SUBMIT, data={**VALID, "csrf": token})
+    assert ok.status_code == 303 and "done=submitted" in ok.headers["location"]
+    page = cb1.get(ok.headers["location"])
+    assert 'data-testid="state-grassroots_review">Đã nộp' in page.text and "web:CS-1-CB1" in page.text
+
+
+def test_names_are_escaped(site) -> None:
+    page = signed(site, "CS-1").get("/campaigns/web-2026", params={"root": "CS-1"})
+    assert "Chi bộ ấp 2 &lt;b&gt;đậm&lt;/b&gt;" in page.text and "<b>đậm</b>" not in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_board_reminds_the_overdue_units_once_and_downloads_its_files(site) -> None:
+    board = signed(site, "admin")
+    page = board.get("/campaigns/web-2026")
+    assert page.status_code == 200 and 'data-testid="board-actions"' in page.text
+    token = csrf_of(page.text)
+    assert board.post("/campaigns/web-2026/remind", data={"root": "CS-1"}).status_code == 403  # no CSRF token
+    first = board.post("/campaigns/web-2026/remind", data={"root": "CS-1", "csrf": token})
+    assert first.status_code == 303
+    assert parse_qs(urlparse(first.headers["location"]).query)["reminded"] == ["3"]  # CS-1, CB1, CB2
+    again = board.post("/campaigns/web-2026/remind", data={"root": "CS-1", "csrf": token})
+    assert parse_qs(urlparse(again.headers["location"]).query) == {"root": ["CS-1"], "reminded": ["0"], "already": ["3"]}
+    rows = table_rows(site.database_url)
+    board_rows = [r for r in rows["outbox"] if "|overdue|board@2026-12-12" in str(r)]
+    assert len(board_rows) == 3
+    assert sum("outbox.remind_overdue" in str(r) for r in rows["audit_log"]) == 2
+    xlsx = board.get("/campaigns/web-2026/report.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    pdf = board.get("/campaigns/web-2026/report.pdf", params={"root": "CS-1"})
+    assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF"
+    form = signed(site, "CB1").get(f"{UNIT}/CS-1-CB1/milestones/grassroots_review/form.xlsx")
+    assert form.status_code == 200 and form.content[:2] == b"PK"
+
+
+def test_english_switch_and_search(site) -> None:
+    board = signed(site, "admin")
+    board.get("/lang/en", params={"next": "/campaigns/web-2026"})
+    page = board.get("/campaigns/web-2026")
+    assert "Progress per level" in page.text
+    found = board.get("/campaigns/web-2026/search", params={"q": "ấp 1"})
+    assert "CS-1-CB1" in found.text and "CS-2" not in found.text
+    assert board.get("/lang/en", params={"next": "//evil.example"}).headers["location"] == "/"
+
+
+def test_tokens_issue_link(site) -> None:
+    ran = site.kiemdiem("tokens", "issue", "CS-1-CB1", "--link")
+    assert ran.exit_code == 0
+    link = ran.stdout.strip()
+    assert link.startswith("http://127.0.0.1:8000/signin?token=kd_")
+    token = parse_qs(urlparse(link).query)["token"][0]
+    assert httpx.get(site.url + "/signin", params={"token": token}, timeout=30).status_code == 303
