@@ -17,7 +17,7 @@ from models.validation_messages import field_path, shown
 from tests.conftest import CAPTURED, ROOT, SECRETS
 from tests.test_campaign_launch import CONFIG
 
-LEVELS = ("province", "district", "commune", "grassroots", "branch")
+LEVELS = ("province", "district", "commune", "bloc", "grassroots", "branch")
 SECRET = "MatKhau123"
 MAIL = f"mailtos://bantochuc:{SECRET}@smtp.example.vn/?to=btc@example.vn"
 GROUP = {"name": "to-cong-tac-1", "units": ["XA-ANPHU"], "contacts": ["mailto://tct1@cuchi.example.vn"]}

@@ -3,9 +3,11 @@
 - district.csv: shaped like the seed district (Huyện ủy Củ Chi, 2020): 50 grassroots organizations
   (21 commune and township committees with village branches, agencies, schools, army, police, enterprises),
   9,899 members in all.
-- province.csv: shaped like the seed province (577 grassroots organizations, 75,280 members) in today's layout
-  (since 1 July 2025): commune-level committees and bloc committees under the province, grassroots below them,
-  branches below the larger grassroots committees.
+- province.csv: a present-day province, Tỉnh ủy Quảng Trị (Quảng Bình merged into it on 1 July 2025), in today's
+  layout: ward, special-zone and commune committees (level `commune`) and the bloc committees directly under the
+  province (level `bloc`), grassroots organizations below them, branches below the larger grassroots committees.
+  Its names are real places (a selection); its size is the seed province's (577 grassroots organizations, 75,280
+  members, seed 003), not today's Quảng Trị's.
 
 Members are counted where they hold their party activity: a unit with branches has none of its own.
 Run: python deploy/examples/generate.py   (or `make examples`)
@@ -75,55 +77,50 @@ SMALL_GRASSROOTS = [
     "Chi bộ Liên đoàn Lao động",
     "Chi bộ Ban Quản lý chợ",
 ]
-PROVINCE_PLACES = [
-    "Đồng Hới",
-    "Nam Lý",
-    "Bắc Lý",
-    "Đồng Sơn",
-    "Ba Đồn",
-    "Quảng Thọ",
-    "Hoàn Lão",
-    "Nông trường Việt Trung",
-    "Phong Nha",
-    "Bố Trạch",
-    "Nam Trạch",
-    "Hòa Trạch",
-    "Đông Trạch",
-    "Bắc Trạch",
-    "Quảng Trạch",
-    "Tân Gianh",
-    "Phú Trạch",
-    "Trung Thuần",
-    "Nam Gianh",
-    "Nam Ba Đồn",
-    "Bắc Gianh",
-    "Dân Hóa",
-    "Kim Điền",
-    "Kim Phú",
-    "Minh Hóa",
-    "Tân Thành",
-    "Tuyên Lâm",
-    "Tuyên Sơn",
-    "Đồng Lê",
-    "Tuyên Phú",
-    "Tuyên Bình",
-    "Tuyên Hóa",
-    "Quảng Ninh",
-    "Ninh Châu",
-    "Trường Ninh",
-    "Trường Sơn",
-    "Lệ Ninh",
+# Today's Tỉnh ủy Quảng Trị (Quảng Bình merged into it on 1 July 2025): names of its wards, special zone and communes
+# (a selection: the real province has 78 of them), and the committees directly under the province beside them.
+PROVINCE_WARDS = ["Đồng Hới", "Đồng Thuận", "Đồng Sơn", "Ba Đồn", "Bắc Gianh", "Đông Hà", "Nam Đông Hà", "Quảng Trị"]
+PROVINCE_SPECIAL_ZONES = ["Cồn Cỏ"]
+PROVINCE_COMMUNES = [
+    "Vĩnh Linh",
+    "Cửa Tùng",
+    "Gio Linh",
+    "Cửa Việt",
+    "Cam Lộ",
+    "Hiếu Giang",
+    "Hướng Hóa",
+    "Khe Sanh",
+    "Lao Bảo",
+    "Đakrông",
+    "Ba Lòng",
+    "Triệu Phong",
+    "Ái Tử",
+    "Hải Lăng",
+    "Mỹ Thủy",
     "Lệ Thủy",
-    "Cam Hồng",
     "Sen Ngư",
     "Tân Mỹ",
     "Trường Phú",
     "Kim Ngân",
-    "Thượng Trạch",
-    "Phú Phong",
-    "Vĩnh Ninh",
-    "Hoàn Lão Đông",
-    "Gianh",
+    "Quảng Ninh",
+    "Ninh Châu",
+    "Trường Sơn",
+    "Lệ Ninh",
+    "Bố Trạch",
+    "Phong Nha",
+    "Nam Trạch",
+    "Đông Trạch",
+    "Hoàn Lão",
+    "Quảng Trạch",
+    "Tân Gianh",
+    "Phú Trạch",
+    "Minh Hóa",
+    "Dân Hóa",
+    "Kim Điền",
+    "Tuyên Hóa",
+    "Tuyên Lâm",
+    "Đồng Lê",
+    "Tuyên Bình",
 ]
 PROVINCE_BLOCS = [
     "Đảng ủy các cơ quan Đảng tỉnh",
@@ -187,26 +184,43 @@ def district(rng: random.Random) -> Tree:
 
 
 def province(rng: random.Random) -> Tree:
-    tree = Tree("quangbinh.example.vn")
-    root = tree.add("TU-QUANGBINH", "", "Tỉnh ủy Quảng Bình", "province")
+    tree = Tree("quangtri.example.vn")
+    root = tree.add("TU-QUANGTRI", "", "Tỉnh ủy Quảng Trị", "province")
+    places = (
+        [("PH", "phường", p) for p in PROVINCE_WARDS]
+        + [("DK", "đặc khu", p) for p in PROVINCE_SPECIAL_ZONES]
+        + [("XA", "xã", p) for p in PROVINCE_COMMUNES]
+    )
     above = [
-        tree.add(f"XA-{slug(p)}", root, f"Đảng ủy {'phường' if i % 5 == 0 else 'xã'} {p}", "commune")
-        for i, p in enumerate(PROVINCE_PLACES)
+        (tree.add(f"{prefix}-{slug(p)}", root, f"Đảng ủy {kind} {p}", "commune"), kind, p) for prefix, kind, p in places
     ]
-    above += [tree.add(f"DU-{slug(b.removeprefix('Đảng ủy '))}"[:40], root, b, "district") for b in PROVINCE_BLOCS]
+    for bloc in PROVINCE_BLOCS:
+        short = bloc.removeprefix("Đảng ủy ")
+        above.append((tree.add(f"DU-{slug(short)}"[:40], root, bloc, "bloc"), "", short))
     grassroots = 0
     while grassroots < 577:
-        parent = above[grassroots % len(above)]
+        parent, kind, place = above[grassroots % len(above)]
         number = grassroots // len(above) + 1
         large = rng.random() < 0.35
-        kind = "Đảng bộ" if large else "Chi bộ"
-        code = tree.add(f"{parent}-CS{number:02d}", parent, f"{kind} cơ sở số {number}, {parent}", "grassroots")
+        name = _grassroots_name(kind, place, number, large)
+        code = tree.add(f"{parent}-CS{number:02d}", parent, name, "grassroots")
         if large:
             for branch in range(1, rng.randint(3, 9) + 1):
-                tree.add(f"{code}-CB{branch:02d}", code, f"Chi bộ {branch} trực thuộc {code}", "branch")
+                tree.add(f"{code}-CB{branch:02d}", code, f"Chi bộ {branch} trực thuộc {name}", "branch")
         grassroots += 1
     tree.spread_members(75_280, rng)
     return tree
+
+
+def _grassroots_name(kind: str, place: str, number: int, large: bool) -> str:
+    """A grassroots organization under a ward, special zone, commune or bloc committee: a committee (đảng bộ cơ sở)
+    when it has branches, else a grassroots branch (chi bộ cơ sở)."""
+    if not kind:
+        return f"{'Đảng bộ' if large else 'Chi bộ'} cơ quan số {number}, {place}"
+    if large:
+        return f"Đảng bộ cơ sở số {number}, {kind} {place}"
+    village = "khu phố" if kind == "phường" else "thôn"
+    return f"Chi bộ {village} {number}, {kind} {place}"
 
 
 def main() -> None:
