@@ -112,7 +112,11 @@ def test_board_reminds_the_overdue_units_once_and_downloads_its_files(site) -> N
     assert first.status_code == 303
     assert parse_qs(urlparse(first.headers["location"]).query)["reminded"] == ["3"]  # CS-1, CB1, CB2
     again = board.post("/campaigns/web-2026/remind", data={"root": "CS-1", "csrf": token})
-    assert parse_qs(urlparse(again.headers["location"]).query) == {"root": ["CS-1"], "reminded": ["0"], "already": ["3"]}
+    assert parse_qs(urlparse(again.headers["location"]).query) == {
+        "root": ["CS-1"],
+        "reminded": ["0"],
+        "already": ["3"],
+    }
     rows = table_rows(site.database_url)
     board_rows = [r for r in rows["outbox"] if "|overdue|board@2026-12-12" in str(r)]
     assert len(board_rows) == 3
