@@ -1,4 +1,5 @@
-"""Launching a campaign: its milestones, an assignment per unit and milestone, a plan notice per unit."""
+"""Launching a campaign: its milestones, an assignment per unit and milestone, a plan notice per unit below the
+root (the issuing committee wrote the plan: it is not sent its own plan)."""
 
 from __future__ import annotations
 
@@ -97,8 +98,10 @@ def launch_campaign(session: Session, config: CampaignConfig, now: pendulum.Date
         if rows:
             session.execute(insert(Assignment), rows)
         assignments[spec.key] = len(rows)
-    notices = [_plan_notice(campaign, config, unit, now) for unit in units]
-    session.execute(insert(OutboxEntry), notices)
+    # The issuing committee is not sent its own plan; every unit below it is, with its deadlines.
+    notices = [_plan_notice(campaign, config, unit, now) for unit in units if unit.id != root.id]
+    if notices:
+        session.execute(insert(OutboxEntry), notices)
     audit(
         session,
         at=now,

@@ -120,7 +120,7 @@ def run_campaign(kiemdiem: Any, env: dict[str, str], tmp_path: Path, api: str, s
         session.commit()
     launched = kiemdiem("campaign", "launch", write(tmp_path / "c.yaml", CONFIG), "--at", "2026-11-23T08:00:00+07:00")
     assert launched.exit_code == 0, launched.stderr
-    tokens = {code: kiemdiem("tokens", "issue", code).stdout.strip() for code in ("CS-1", "CS-1-CB1")}
+    tokens = {code: kiemdiem("tokens", "issue", code).stdout.strip() for code in ("CS-1", "CS-1-CB1", "CS-1-CB2")}
     sweep(app, "h-2026", pendulum.datetime(2026, 12, 3, 7, 30, tz=TZ), AppriseSender())
     clock.set_now(clock.parse_instant("2026-12-05T09:00:00+07:00"))
     milestone = "CS-1-CB1/milestones/grassroots_review"
@@ -132,6 +132,10 @@ def run_campaign(kiemdiem: Any, env: dict[str, str], tmp_path: Path, api: str, s
     sweep(app, "h-2026", pendulum.datetime(2026, 12, 7, 7, 30, tz=TZ), AppriseSender())
     clock.set_now(clock.parse_instant("2026-12-08T09:00:00+07:00"))
     cs1 = "CS-1/milestones/grassroots_review/submit"
+    # lower levels first: CS-1's branches submit (CB1 again, corrected) before CS-1 may
+    assert post(f"{api}/{milestone}/submit", tokens["CS-1-CB1"], {}).status_code == 200
+    cb2 = "CS-1-CB2/milestones/grassroots_review/submit"
+    assert post(f"{api}/{cb2}", tokens["CS-1-CB2"], {}).status_code == 200
     assert post(f"{api}/{cs1}", tokens["CS-1"], {}).status_code == 200  # so HU-A hears of CS-2 alone
     for day in (11, 12):
         sweep(app, "h-2026", pendulum.datetime(2026, 12, day, 7, 30, tz=TZ), AppriseSender())

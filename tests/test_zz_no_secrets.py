@@ -29,14 +29,15 @@ year: 2026
 plan_number: 9-KH/HU
 root: HU-A
 launch: 2026-11-23
-milestones: [{key: grassroots_review, levels: [grassroots], deadline: 2026-12-10}]
+milestones: [{key: grassroots_review, levels: [district, grassroots], deadline: 2026-12-10}]
 delivery: {max_attempts: 1}
 admin_contacts: ["json://admin:Hunter2Secret@127.0.0.1:1/admin"]
 """
     launched = kiemdiem("campaign", "launch", write(tmp_path / "c.yaml", config), "--at", "2026-11-23T08:00:00+07:00")
     assert launched.exit_code == 0, launched.stderr
     assert launched.stdout == "s-2026\n"
-    assert "launched for 2 units under HU-A; 2 plan notices queued" in launched.stderr
+    # the issuing committee (HU-A) is not sent its own plan; its reminder tries its secret-holding channel instead
+    assert "launched for 2 units under HU-A; 1 plan notice" in launched.stderr
     seen_before = len(CAPTURED)  # what this test captures starts here: earlier tests also log 127.0.0.1
     app = build_app(Settings(database_url=env["KIEMDIEM_DATABASE_URL"]))
     result = sweep(app, "s-2026", pendulum.datetime(2026, 12, 3, 7, 30, tz="Asia/Ho_Chi_Minh"), AppriseSender())
@@ -49,7 +50,7 @@ admin_contacts: ["json://admin:Hunter2Secret@127.0.0.1:1/admin"]
     assert listed.exit_code == 0, listed.stderr
     rows = json.loads(listed.stdout)
     assert {(row["unit"], row["kind"], row["status"]) for row in rows} == {
-        ("HU-A", "plan_issued", "failed"),
+        ("HU-A", "reminder", "failed"),
         ("CS-1", "plan_issued", "failed"),
         ("CS-1", "reminder", "failed"),
     }
