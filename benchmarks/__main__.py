@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_api, bench_burst, bench_delivery, bench_launch, bench_rollup, bench_sweep
+from benchmarks import bench_api, bench_burst, bench_dashboard, bench_delivery, bench_launch, bench_rollup, bench_sweep
 
 SUITES = {
     "launch": bench_launch.main,
@@ -13,6 +13,7 @@ SUITES = {
     "rollup": bench_rollup.main,
     "api": bench_api.main,
     "burst": bench_burst.main,
+    "dashboard": bench_dashboard.main,
 }
 
 
