@@ -189,27 +189,30 @@ def render(ctx: NoticeContext) -> tuple[str, str]:
     return f"[{plain_text(ctx.plan_number)}] {subject_vi}", f"{body_vi}\n\n---\n\n{body_en}"
 
 
-# Free texts that give way, in this order, when an SMS is too long: the date, the unit and the sender stay.
-SMS_SHORTENED = ("reason", "task_sms", "contact")
-
-
 def _sms(variables: dict[str, Any]) -> str:
     return unaccented(_environment("text").get_template("sms.j2").render(n=variables).strip())
 
 
+def _shortened(variables: dict[str, Any], name: str, over: int) -> dict[str, Any]:
+    value = variables[name] or ""
+    return {**variables, name: value[: max(0, len(value) - over - 3)] + "..."} if value else variables
+
+
 def render_sms(ctx: NoticeContext) -> str:
-    """One SMS segment where possible: unaccented Vietnamese; the reason, then the task, then the contact are
-    shortened to fit 160 characters, and the whole is cut only if that is not enough."""
+    """One SMS segment where possible: unaccented Vietnamese. What gives way when it is too long, in this order:
+    the task's wording (the unit knows its task; the date and the sender stay), then the contact (the sender is
+    still named), then a returned report's reason; the whole is cut only if that is not enough."""
     variables = ctx.variables()
     text = _sms(variables)
-    for name in SMS_SHORTENED:
-        over = len(text) - SMS_SEGMENT
-        value = variables[name]
-        if over <= 0:
-            break
-        if value:
-            variables = {**variables, name: value[: max(0, len(value) - over - 3)] + "..."}
-            text = _sms(variables)
+    if len(text) > SMS_SEGMENT:
+        variables = _shortened(variables, "task_sms", len(text) - SMS_SEGMENT)
+        text = _sms(variables)
+    if len(text) > SMS_SEGMENT and variables["contact"]:
+        variables = {**variables, "contact": None}
+        text = _sms(variables)
+    if len(text) > SMS_SEGMENT:
+        variables = _shortened(variables, "reason", len(text) - SMS_SEGMENT)
+        text = _sms(variables)
     return text if len(text) <= SMS_SEGMENT else text[: SMS_SEGMENT - 3] + "..."
 
 
