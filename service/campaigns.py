@@ -7,7 +7,7 @@ from typing import Any
 
 import pendulum
 from pydantic import BaseModel
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from models import db
 from models.audit import audit
@@ -16,7 +16,7 @@ from models.enums import CampaignStatus
 from models.errors import fail
 from models.launch import LaunchSummary, launch_campaign
 from models.lookup import campaign_by_key
-from models.tables import Campaign
+from models.tables import AuditEntry, Campaign, Milestone
 from service import faults
 from service.access import Actor
 from service.bootstrap import App
@@ -68,6 +68,48 @@ class CampaignState(BaseModel):
     campaign: str
     status: str
     changed: bool
+
+
+AUTO_CLOSE = Actor.operator("system:auto-close")
+
+
+def close_expired(app: App, now: pendulum.DateTime) -> list[str]:
+    """Close every active campaign whose last deadline plus its `close_after_days` has passed, unless the board
+    reopened it after that instant (then the board closes it by hand). Audited as the system's act."""
+    with app.unit_of_work() as session:
+        last_due = dict(
+            session.execute(
+                select(Campaign.id, func.max(Milestone.due_before))
+                .join(Milestone, Milestone.campaign_id == Campaign.id)
+                .where(Campaign.status == CampaignStatus.ACTIVE)
+                .group_by(Campaign.id)
+            )
+            .tuples()
+            .all()
+        )
+        closing = {
+            campaign.id: (campaign.key, _close_instant(campaign.config, last_due[campaign.id]))
+            for campaign in session.scalars(select(Campaign).where(Campaign.id.in_(list(last_due))))
+            if now >= _close_instant(campaign.config, last_due[campaign.id])
+        }
+        reopened = {
+            campaign_id
+            for campaign_id, at in session.execute(
+                select(AuditEntry.campaign_id, AuditEntry.at).where(
+                    AuditEntry.campaign_id.in_(list(closing)), AuditEntry.action == "campaign.reopen"
+                )
+            ).tuples()
+            if campaign_id is not None and at >= closing[campaign_id][1]
+        }
+    closed = sorted(key for campaign_id, (key, _) in closing.items() if campaign_id not in reopened)
+    for key in closed:
+        _move(app, AUTO_CLOSE, key, now, CampaignStatus.CLOSED, None)
+    return closed
+
+
+def _close_instant(config: dict[str, Any], last_due: pendulum.DateTime) -> pendulum.DateTime:
+    days = config.get("close_after_days", CampaignConfig.model_fields["close_after_days"].default)
+    return pendulum.instance(last_due).add(days=int(days))
 
 
 def _move(

@@ -32,7 +32,8 @@ class Submission:
 
 def plan_submissions(app: App, key: str, seed: int, profile: str) -> list[Submission]:
     """When each simulated unit submits each open assignment: mostly in the last days before the deadline, in
-    office hours; some late; a few never. A parent waiting on its children submits after the last of them."""
+    office hours; some late; a few never. A parent submits after the last of its children (of the milestone it
+    waits on, and of its own milestone), and not at all when one of them never does."""
     on_time, late, _never = PROFILES[profile]
     rng = random.Random(seed)
     with app.unit_of_work() as session:
@@ -59,9 +60,15 @@ def plan_submissions(app: App, key: str, seed: int, profile: str) -> list[Submis
             .all()
         )
     latest_child: dict[tuple[int, str], pendulum.DateTime] = {}
+    # Units with a child that never submits a milestone cannot submit it either (lower levels first).
+    stuck: set[tuple[int, str]] = set()
     plan: list[Submission] = []
     for code, parent_id, unit_id, _depth, milestone, deadline, after in rows:
         draw = rng.random()
+        if (unit_id, milestone) in stuck:
+            draw = 1.0
+        if draw >= on_time + late and parent_id is not None:
+            stuck.add((parent_id, milestone))
         if draw < on_time:
             days_before = min(int(rng.expovariate(0.35)), max(0, (deadline - config.launch).days - 1))
             day = deadline - dt.timedelta(days=days_before)
@@ -70,8 +77,9 @@ def plan_submissions(app: App, key: str, seed: int, profile: str) -> list[Submis
         else:
             continue
         at = local_instant(day, dt.time(rng.randint(8, 16), rng.choice((0, 15, 30, 45))), config.timezone)
-        if after and (unit_id, after) in latest_child:
-            at = max(at, latest_child[(unit_id, after)].add(hours=2))
+        for waited in (after, milestone):  # after the children: of the milestone waited on, and of this one
+            if waited and (unit_id, waited) in latest_child:
+                at = max(at, latest_child[(unit_id, waited)].add(hours=2))
         if parent_id is not None:
             latest_child[(parent_id, milestone)] = max(latest_child.get((parent_id, milestone), at), at)
         plan.append(Submission(at, code, milestone))

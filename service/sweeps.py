@@ -21,6 +21,7 @@ from notifications.redact import redact
 from notifications.senders import Sender
 from service import faults
 from service.bootstrap import App
+from service.campaigns import close_expired
 
 logger = logging.getLogger("kiemdiem.delivery")
 
@@ -141,6 +142,9 @@ def sweep(
     """One whole sweep: decide every due notice into the outbox, batch by batch, then deliver. In this process by
     default; the sweep flow passes a `run_batch` that runs each batch as a Prefect task."""
     result: dict[str, Any] = {"at": now.isoformat(), "campaigns": {}}
+    auto_closed = close_expired(app, now)
+    if auto_closed:
+        result["auto_closed"] = auto_closed
     keys = active_campaigns(app, key)
     if key is not None and not keys:
         result["closed"] = [key]

@@ -64,6 +64,10 @@ def campaign_sweep(
             decided = ", ".join(f"{kind} {n}" for kind, n in counts["decided"].items()) or "—"
             delivered = ", ".join(f"{kind} {n}" for kind, n in counts["delivered"].items()) or "—"
             typer.echo(f"{key}: quyết định / decided: {decided}; gửi / delivery: {delivered}")
+    for key in result.get("auto_closed", []):
+        typer.echo(
+            f"{key}: đã hết hạn cuối và thời gian chờ, đợt tự đóng / past its last deadline and grace: closed", err=True
+        )
     for key in result.get("closed", []):
         typer.echo(f"{key}: đợt đã đóng, không quét / the campaign is closed, not swept", err=True)
     for key, error in result.get("failed", {}).items():
