@@ -252,9 +252,7 @@ def _contexts(
             if milestone
             else None
         )
-        late = None
-        if entry.kind == NoticeKind.CATCH_UP and deadline is not None:  # where the task stood when it was decided
-            late = (pendulum.instance(entry.created_at).in_timezone(config.timezone).date() - deadline).days
+        late = _days_past(entry, deadline, config.timezone) if entry.kind == NoticeKind.CATCH_UP else None
         found[entry.id] = NoticeContext(
             kind=entry.kind,
             days=entry.days,
@@ -276,6 +274,14 @@ def _contexts(
             late_days=late,
         )
     return found
+
+
+def _days_past(entry: OutboxEntry, deadline: dt.date | None, tz: str) -> int | None:
+    """Where the task stood when the notice was decided: local days past the deadline (negative: days left)."""
+    if deadline is None:
+        return None
+    decided = pendulum.instance(entry.created_at).in_timezone(tz)
+    return (dt.date(decided.year, decided.month, decided.day) - deadline).days
 
 
 def _signature(session: Session, campaign: SweepContext, config: CampaignConfig) -> tuple[str, str | None]:

@@ -109,3 +109,23 @@ def test_a_returned_notice_and_its_reason_reach_the_unit_in_a_digest(kiemdiem, e
     with app.unit_of_work() as session:
         returned = [e.status for e in session.scalars(select(OutboxEntry).where(OutboxEntry.kind == "returned"))]
     assert returned == ["sent"]  # never superseded by the reminder decided after it
+
+
+def test_after_downtime_the_catch_up_says_overdue_and_the_plan_lists_the_deadline(kiemdiem, env, tmp_path) -> None:
+    """No sweep from the launch until 14/12 (the service was down): CS-1 gets its plan, with its deadline in the
+    action's words, and one catch-up saying the task is 4 days overdue, copied to its supervising unit."""
+    with smtp_sink() as smtp:
+        assert kiemdiem("units", "import", write(tmp_path / "t.csv", tree(smtp.port))).exit_code == 0
+        at_launch = "2026-11-23T08:00:00+07:00"
+        assert kiemdiem("campaign", "launch", write(tmp_path / "c.yaml", CONFIG), "--at", at_launch).exit_code == 0
+        app = build_app(Settings(database_url=env["KIEMDIEM_DATABASE_URL"]))
+        sweep(app, "r-2026", at(14), AppriseSender())
+        arrived: list[EmailMessage] = list(smtp.messages)
+    to_unit = [m for m in arrived if str(m["to"]) == "cs-1@example.vn"]
+    to_parent = [m for m in arrived if str(m["to"]) == "du-a@example.vn"]
+    assert len(to_unit) == 1 and len(to_parent) == 1  # the issuing committee hears only of CS-1, never its own plan
+    text = words(to_unit[0], "html")
+    assert f"bảo đảm các thời hạn: {ACTION} đến hết thứ Năm, ngày 10/12/2026." in text
+    assert f"Đơn vị chưa {ACTION}, đã quá hạn 4 ngày (hạn thứ Năm, ngày 10/12/2026)." in text
+    assert "Đồng gửi Đảng ủy A (DU-A) để đôn đốc." in text
+    assert str(to_parent[0]["subject"]).startswith("[45-KH/ĐU] Cập nhật tình hình: quá hạn 4 ngày")
