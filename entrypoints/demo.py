@@ -58,4 +58,28 @@ def _simulate(app: App, config_path: Path, units_path: Path, config: Any, seed: 
 
 
 def run_demo(seed: int) -> dict[str, Any]:
-    return run_simulation(EXAMPLE_CAMPAIGN, EXAMPLE_TREE, seed, "realistic")
+    result = run_simulation(EXAMPLE_CAMPAIGN, EXAMPLE_TREE, seed, "realistic")
+    return result | {"dashboard": dashboard_hint(result)}
+
+
+def dashboard_hint(result: dict[str, Any]) -> dict[str, str]:
+    """How to open the dashboard on the simulated campaign: the command that serves it on the simulation's database
+    at the simulation's last instant, and a sign-in link for the board (a token issued now, in that database)."""
+    import shlex
+    import sys
+
+    from service.dashboard_auth import sign_in_link
+    from service.tokens import issue_token
+
+    settings = load_settings()
+    url = f"sqlite:///{settings.home / 'simulations' / (result['campaign'] + '.db')}"
+    app = build_app(settings.model_copy(update={"database_url": url}))
+    try:
+        at = result["progress"]["at"]
+        token = issue_token(app, None, clock.parse_instant(at))
+        link = sign_in_link(app, token)
+    finally:
+        app.engine.dispose()
+    env = f"KIEMDIEM_HOME={shlex.quote(str(settings.home))} KIEMDIEM_DATABASE_URL={shlex.quote(url)}"
+    program = sys.argv[0] if Path(sys.argv[0]).name == "kiemdiem" else "kiemdiem"
+    return {"command": f"{env} {shlex.quote(program)} dashboard --at {at}", "link": link}

@@ -6,6 +6,7 @@ search, and a unit's page (assignments, reports, audit trail, notices, and what 
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pendulum
@@ -23,13 +24,15 @@ from models.dashboard_activity import (
 from models.dashboard_tree import NodeFigures, ancestors, campaigns_for, children_figures, search_units
 from models.lookup import campaign_by_key, unit_by_code
 from models.overdue import OverdueUnit
-from models.progress import Progress, progress
+from models.progress import Progress
 from models.tables import Assignment, Campaign, Milestone, OrgUnit
 from service.access import Actor
 from service.bootstrap import App
 from service.overdue import subtree_overdue
+from service.progress_view import subtree_progress
 
 OVERDUE_LISTED = 100
+_READERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kiemdiem-dashboard")
 
 
 class CampaignRef(BaseModel):
@@ -110,15 +113,20 @@ def _root_for(session: Any, actor: Actor, campaign: Campaign, code: str | None) 
 
 
 def campaign_page(app: App, actor: Actor, key: str, root: str | None, now: pendulum.DateTime) -> CampaignPage:
+    """The page's parts are independent reads: progress (service.progress_view) and the overdue units
+    (service.overdue) run on threads of their own, each in its own transaction, while this one reads the rest."""
     with app.unit_of_work() as session:
         unit = _root_for(session, actor, campaign_by_key(session, key), root)
         code = unit.code
-    overdue = subtree_overdue(app, actor, key, code, now)  # longest first (models.overdue)
+    progress_later = _READERS.submit(subtree_progress, app, actor, key, code, now)
+    overdue_later = _READERS.submit(subtree_overdue, app, actor, key, code, now)  # longest first
     with app.unit_of_work() as session:
         campaign = campaign_by_key(session, key)
         unit = unit_by_code(session, code, field="root")
         top = None if actor.admin else actor.path
-        figures = progress(session, key, unit.code, now, app.settings.levels)
+        children = children_figures(session, campaign.id, unit, now)
+        per_day = submissions_per_day(session, campaign, unit)
+        figures, overdue = progress_later.result(), overdue_later.result()
         listed = overdue[:OVERDUE_LISTED]
         notices = notices_for(session, campaign.id, sorted({row.unit_code for row in listed}))
         return CampaignPage(
@@ -126,18 +134,19 @@ def campaign_page(app: App, actor: Actor, key: str, root: str | None, now: pendu
             root=_unit(unit),
             trail=[_unit(u) for u in ancestors(session, unit, top)],
             progress=figures,
-            burnup=_burnup(session, campaign, unit, figures),
+            burnup=_burnup(session, campaign, per_day, figures),
             overdue_total=len(overdue),
             overdue=[OverdueItem(row=row, notices=notices.get(row.unit_code, [])) for row in listed],
-            children=children_figures(session, campaign.id, unit, now),
+            children=children,
             admin=actor.admin,
             start=campaign.launch_date,
             today=now.in_timezone(campaign.timezone).date(),
         )
 
 
-def _burnup(session: Any, campaign: Campaign, root: OrgUnit, figures: Progress) -> list[BurnUp]:
-    per_day = submissions_per_day(session, campaign, root)
+def _burnup(
+    session: Any, campaign: Campaign, per_day: dict[str, dict[dt.date, int]], figures: Progress
+) -> list[BurnUp]:
     milestones = session.scalars(
         select(Milestone).where(Milestone.campaign_id == campaign.id).order_by(Milestone.position)
     ).all()

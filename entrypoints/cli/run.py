@@ -52,9 +52,12 @@ def dashboard_cmd(
     port: Annotated[int | None, typer.Option("--port", help="Port (default KIEMDIEM_API_PORT).")] = None,
     at: At = None,
 ) -> None:
-    """The web dashboard alone, without sweeps (bảng theo dõi); `serve` also serves it beside the API."""
+    """The web dashboard alone, without sweeps (bảng theo dõi); `serve` also serves it beside the API. With --at,
+    its pages see the clock run from TIME (a simulated campaign, as `kiemdiem demo` prints)."""
     from entrypoints.serve import run_dashboard
+    from models import clock
 
+    clock.run_from(at)
     run_dashboard(process_app(), host, port)
 
 
@@ -101,3 +104,8 @@ def demo(
     result = run_demo(seed)
     if output == Format.json:
         print_json(result)
+        return
+    hint = result["dashboard"]
+    typer.echo("\nBảng theo dõi đợt mô phỏng / the dashboard on the simulated campaign:")
+    typer.echo(f"  {hint['command']}")
+    typer.echo(f"  Đăng nhập (ban tổ chức) / sign in (the board): {hint['link']}")
