@@ -22,7 +22,7 @@ from models.tables import Assignment, Campaign, Milestone, OrgUnit, OutboxEntry,
 
 DONE = tuple(s.value for s in DONE_STATUSES)
 SUBJECTS = ("organization", "member", "leadership_collective", "leader")
-GRASSROOTS, BRANCH = "grassroots", "branch"
+GRASSROOTS = "grassroots"
 BRANCH_TYPES = ("dang_bo_bo_phan", "chi_bo_truc_thuoc")
 ORGANIZATION_TYPES = ("dang_bo_co_so", "chi_bo_co_so", *BRANCH_TYPES, "upper_committee")
 
@@ -93,15 +93,14 @@ def progress(
     if root_code is not None:
         root = unit_by_code(session, root_code, field="root")
     assert root is not None
+    organizations = organization_results(session, campaign, root, levels)
     return Progress(
         campaign=campaign.key,
         at=now.isoformat(),
         root=root.code,
         levels=_levels(session, campaign, root, now, levels),
-        results=_results(session, campaign, root),
-        organizations_by_type={
-            kind: found for kind, found in organization_results(session, campaign, root).items() if kind != "headline"
-        },
+        results={**_results(session, campaign, root), "organization": organizations.pop("headline")},
+        organizations_by_type=organizations,
         member_total_notes=_member_total_notes(session, campaign, root),
         no_contact=_no_contact(session, root),
         added_after_launch=_added_after_launch(session, campaign, root),
@@ -166,7 +165,7 @@ def _levels(
 def _results(session: Session, campaign: Campaign, root: OrgUnit) -> dict[str, SubjectResults]:
     """Whose report covers what: a unit's report covers its subtree, so each subject counts the topmost reports of
     the view (a grassroots organization's report, not its branches' as well); a unit's reports for several
-    milestones count once, the latest milestone's. Organizations are counted from each unit's own rating."""
+    milestones count once, the latest milestone's. (Organizations are counted by `organization_results`.)"""
     columns = (
         ReportLine.total,
         ReportLine.evaluated,
@@ -204,7 +203,6 @@ def _results(session: Session, campaign: Campaign, root: OrgUnit) -> dict[str, S
         if _covered_above(path, str(unit_id), reporting[subject]):
             continue
         found[subject] = _add(found[subject], counts)
-    found["organization"] = organization_results(session, campaign, root)["headline"]
     return found
 
 
@@ -236,10 +234,10 @@ def _with_pct(results: SubjectResults) -> SubjectResults:
     return results.model_copy(update={"good_or_above_pct": pct(results.excellent + results.good, results.evaluated)})
 
 
-def organization_types(session: Session, campaign: Campaign, root: OrgUnit) -> dict[int, str]:
+def organization_types(session: Session, campaign: Campaign, root: OrgUnit, levels: tuple[str, ...]) -> dict[int, str]:
     """Each unit below `root` in the campaign, by its type (loại hình): đảng bộ cơ sở, chi bộ cơ sở (grassroots with
-    or without branches), đảng bộ bộ phận, chi bộ trực thuộc (branch with or without branches of its own), or a
-    committee above grassroots."""
+    or without units below), đảng bộ bộ phận, chi bộ trực thuộc (a unit below grassroots with or without units of
+    its own below: a level for đảng bộ bộ phận is added in settings), or a committee above grassroots."""
     child = aliased(OrgUnit)
     has_children = exists().where(child.parent_id == OrgUnit.id)
     query = select(OrgUnit.id, OrgUnit.level, has_children).where(
@@ -247,22 +245,29 @@ def organization_types(session: Session, campaign: Campaign, root: OrgUnit) -> d
         OrgUnit.id != root.id,
         OrgUnit.id.in_(select(Assignment.unit_id).where(Assignment.campaign_id == campaign.id)),
     )
-    return {unit_id: _type(level, bool(parent)) for unit_id, level, parent in session.execute(query).tuples()}
+    grassroots = level_rank(levels, GRASSROOTS)
+    return {
+        unit_id: _type(level_rank(levels, level) - grassroots, bool(parent))
+        for unit_id, level, parent in session.execute(query).tuples()
+    }
 
 
-def _type(level: str, has_children: bool) -> str:
-    if level == GRASSROOTS:
+def _type(below_grassroots: int, has_children: bool) -> str:
+    """`below_grassroots`: how many levels under grassroots (0: grassroots itself, < 0: above it)."""
+    if below_grassroots == 0:
         return "dang_bo_co_so" if has_children else "chi_bo_co_so"
-    if level == BRANCH:
+    if below_grassroots > 0:
         return "dang_bo_bo_phan" if has_children else "chi_bo_truc_thuoc"
     return "upper_committee"
 
 
-def organization_results(session: Session, campaign: Campaign, root: OrgUnit) -> dict[str, SubjectResults]:
+def organization_results(
+    session: Session, campaign: Campaign, root: OrgUnit, levels: tuple[str, ...]
+) -> dict[str, SubjectResults]:
     """Organizations below `root` per type, each counted once with its current rating: the level above's decision,
     else its own self-rating. `headline`: the grassroots organizations for a committee above them (SPEC §1,
     "50/50 grassroots organizations evaluated"), the branches for a grassroots organization."""
-    types = organization_types(session, campaign, root)
+    types = organization_types(session, campaign, root, levels)
     ratings = {**self_ratings(session, campaign.id), **decisions(session, campaign.id)}
     by_type: dict[str, dict[str, int]] = {t: dict.fromkeys(("total", *RATINGS), 0) for t in ORGANIZATION_TYPES}
     for unit_id, kind in types.items():
@@ -271,7 +276,8 @@ def organization_results(session: Session, campaign: Campaign, root: OrgUnit) ->
         if rating is not None:
             by_type[kind][rating] += 1
     found = {kind: _rated(counts) for kind, counts in by_type.items()}
-    headline = ("dang_bo_co_so", "chi_bo_co_so") if root.level not in (GRASSROOTS, BRANCH) else BRANCH_TYPES
+    above = level_rank(levels, root.level) < level_rank(levels, GRASSROOTS)
+    headline = ("dang_bo_co_so", "chi_bo_co_so") if above else BRANCH_TYPES
     found["headline"] = _rated({k: sum(by_type[t][k] for t in headline) for k in ("total", *RATINGS)})
     return found
 
