@@ -146,3 +146,36 @@ def test_tokens_issue_link(site) -> None:
     assert link.startswith("http://127.0.0.1:8000/signin?token=kd_")
     token = parse_qs(urlparse(link).query)["token"][0]
     assert httpx.get(site.url + "/signin", params={"token": token}, timeout=30).status_code == 303
+
+
+def test_board_extends_and_exempts_parent_returns_with_a_reason(site) -> None:
+    board = signed(site, "admin")
+    page = board.get(f"{UNIT}/CS-2")
+    token = csrf_of(page.text)
+    path = f"{UNIT}/CS-2/milestones/grassroots_review"
+    late = board.post(f"{path}/extend", data={"until": "2026-12-01", "reason": "Bão lũ", "csrf": token})
+    assert late.status_code == 422 and 'data-field="until"' in late.text  # the new deadline has passed
+    extended = board.post(f"{path}/extend", data={"until": "2026-12-20", "reason": "Bão lũ", "csrf": token})
+    assert extended.status_code == 303
+    page = board.get(extended.headers["location"])
+    assert "20/12/2026 (đã gia hạn)" in page.text and "Bão lũ" in page.text
+    assert board.post(f"{path}/exempt", data={"reason": "", "csrf": token}).status_code == 422
+    assert board.post(f"{path}/exempt", data={"reason": "Sáp nhập", "csrf": token}).status_code == 303
+    assert 'data-testid="state-grassroots_review">Miễn' in board.get(f"{UNIT}/CS-2").text
+    cb1 = signed(site, "CB1")
+    cb1_token = csrf_of(cb1.get(f"{UNIT}/CS-1-CB1").text)
+    assert cb1.post(SUBMIT, data={**VALID, "csrf": cb1_token}).status_code == 303
+    cs1 = signed(site, "CS-1")
+    cs1_token = csrf_of(cs1.get(f"{UNIT}/CS-1-CB1").text)
+    decide = f"{UNIT}/CS-1-CB1/milestones/grassroots_review/decide"
+    no_reason = cs1.post(decide, data={"action": "return", "csrf": cs1_token})
+    assert no_reason.status_code == 422 and 'data-field="reason"' in no_reason.text
+    returned = cs1.post(decide, data={"action": "return", "reason": "Thiếu số liệu", "csrf": cs1_token})
+    assert returned.status_code == 303
+    assert 'data-testid="state-grassroots_review">Trả lại để hoàn thiện' in cs1.get(f"{UNIT}/CS-1-CB1").text
+    assert (
+        cs1.post(
+            f"{UNIT}/CS-2/milestones/grassroots_review/decide", data={"action": "accept", "csrf": cs1_token}
+        ).status_code
+        == 403
+    )
