@@ -46,7 +46,7 @@ def write_board_report(app: App, campaign: str, root: str | None, out: Path, now
         levels = app.settings.levels
         whole = progress(session, found.key, top.code, now, levels)
         rows = [(child.name, progress(session, found.key, child.code, now, levels)) for child in children]
-        organizations = _organizations_per_unit(session, found, top, children)
+        organizations = _organizations_per_unit(session, found, top, children, levels)
         named = select(Milestone.key, Milestone.title).where(Milestone.campaign_id == found.id)
         titles: dict[str, str] = {key: title for key, title in session.execute(named).tuples()}
         late = overdue_units(session, found, top, now)
@@ -56,7 +56,7 @@ def write_board_report(app: App, campaign: str, root: str | None, out: Path, now
 
 
 def _organizations_per_unit(
-    session: Session, campaign: Campaign, top: OrgUnit, children: Sequence[OrgUnit]
+    session: Session, campaign: Campaign, top: OrgUnit, children: Sequence[OrgUnit], levels: tuple[str, ...]
 ) -> list[SubjectResults] | None:
     """Table (a)'s row per child: the organizations the headline counts (grassroots organizations under a committee,
     branches under a grassroots organization) within the child's subtree, the child included, each once with its
@@ -67,7 +67,7 @@ def _organizations_per_unit(
         from models.progress import organization_types
     except ImportError:
         return None
-    types = organization_types(session, campaign, top)
+    types = organization_types(session, campaign, top, levels)
     counted = BRANCH_TYPES if top.level in ("grassroots", "branch") else GRASSROOTS_TYPES
     ratings = {**self_ratings(session, campaign.id), **decisions(session, campaign.id)}
     below = select(OrgUnit.id, OrgUnit.path).where(OrgUnit.path.startswith(top.path, autoescape=True))
