@@ -76,7 +76,8 @@ def test_sweep_flow_runs_one_task_per_batch_and_matches_the_direct_sweep(prefect
         result = sweep_flow("cuchi-2026", "2026-11-25T07:30:00+07:00")
     finally:
         install_sender(None)
-    assert result["campaigns"]["cuchi-2026"]["decided"] == {"reminder": 269}
+    # the units' own plans are due 28/11: the 50 grassroots organizations (never a branch) get their T-3 reminder
+    assert result["campaigns"]["cuchi-2026"]["decided"] == {"reminder": 50}
     # 269 plan notices (none to the root, which issued the plan) and the reminders, as one digest per unit
     reminders = result["campaigns"]["cuchi-2026"]["decided"]["reminder"]
     assert result["campaigns"]["cuchi-2026"]["delivered"] == {"messages": 269, "sent": 269 + reminders}

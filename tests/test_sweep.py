@@ -170,6 +170,7 @@ def test_submitting_stops_every_further_notice(campaign, kiemdiem) -> None:
 def test_submission_on_the_last_second_is_on_time_and_a_second_later_is_late(campaign, kiemdiem) -> None:
     args = ["status", "submit", "--campaign", "t-2026", "--milestone", "grassroots_review", "--format", "json"]
     on_time = kiemdiem(*args, "--unit", "CS-2", "--at", "2026-12-10T23:59:59+07:00")
+    assert kiemdiem(*args, "--unit", "CS-1-CB1", "--at", "2026-12-10T16:00:00Z").exit_code == 0  # its branch first
     late = kiemdiem(*args, "--unit", "CS-1", "--at", "2026-12-10T17:00:00Z")
     assert json.loads(on_time.stdout)["on_time"] is True
     assert json.loads(late.stdout)["on_time"] is False
