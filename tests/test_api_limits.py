@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT, write
-from tests.test_api import CONFIG, REPORT, TREE
+from tests.test_api import CONFIG, TREE
 
 AT = "2026-11-23T08:00:00+07:00"
 SERVE = """
@@ -39,6 +39,19 @@ uvicorn.run(create_api(app), host="127.0.0.1", port=int(sys.argv[2]), log_level=
 MB = 1024 * 1024
 BASE = "/api/campaigns/api-2026"
 SUBMIT = f"{BASE}/units/CS-2/milestones/grassroots_review/submit"
+# CS-2's report: its 10 members, as the tree counts them.
+REPORT = {
+    "subjects": {
+        "member": {
+            "total": 10,
+            "evaluated": 9,
+            "excellent": 1,
+            "good": 6,
+            "completed": 2,
+            "not_evaluated": {"exempt": 1},
+        }
+    }
+}
 
 
 @dataclass
@@ -169,9 +182,10 @@ def test_a_50_mb_body_is_refused_without_being_held(served: Served) -> None:
     assert after - before < 16 * 1024, f"RSS grew {(after - before) / 1024:.1f} MB (from {before} kB to {after} kB)"
     assert served.process.poll() is None and "Traceback" not in served.logged()
     # and the server still answers, a chunked body under the limit too
-    body = json.dumps({"report": REPORT}).encode()
+    # (the board's submission for CS-1, whose branch has not submitted: an override with its reason)
+    body = json.dumps({"override_reason": "Chi bộ ấp 1 đang sáp nhập"}).encode()
     connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
-    headers = {"Authorization": f"Bearer {served.tokens['CS-1']}", "Content-Type": "application/json"}
+    headers = {"Authorization": f"Bearer {served.tokens['admin']}", "Content-Type": "application/json"}
     cs1 = f"{BASE}/units/CS-1/milestones/grassroots_review/submit"
     connection.request("POST", cs1, body=iter([body[:10], body[10:]]), headers=headers, encode_chunked=True)
     response = connection.getresponse()
