@@ -22,14 +22,17 @@ from models.dashboard_activity import (
     submissions_per_day,
 )
 from models.dashboard_tree import NodeFigures, ancestors, campaigns_for, children_figures, search_units
+from models.decisions import group
 from models.lookup import campaign_by_key, unit_by_code
 from models.overdue import OverdueUnit
 from models.progress import Progress
 from models.tables import Assignment, Campaign, Milestone, OrgUnit
 from service.access import Actor
 from service.bootstrap import App
+from service.decisions import rating_rows
 from service.overdue import subtree_overdue
 from service.progress_view import subtree_progress
+from service.views import RatingRow
 
 OVERDUE_LISTED = 100
 _READERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kiemdiem-dashboard")
@@ -184,9 +187,6 @@ class AssignmentItem(BaseModel):
     on_time: bool | None
     report_version: int | None = None
     report: dict[str, Any] | None = None
-    # The level above's decision on the unit's rating (SPEC §5: tự đánh giá → quyết định): filled by the decision
-    # step when it lands; the unit page shows it beside the self-rating (templates/unit.html, block `decision`).
-    decision: dict[str, Any] | None = None
 
 
 class UnitDetail(BaseModel):
@@ -203,6 +203,10 @@ class UnitDetail(BaseModel):
     may_decide: bool
     admin: bool
     today: dt.date
+    # The unit's rating as an organization: its self-rating beside the level above's decision (tự đánh giá →
+    # quyết định); and, for a unit with units under it, the ratings it decides for them.
+    rating: RatingRow | None = None
+    group: list[RatingRow] = []
 
 
 def unit_detail(app: App, actor: Actor, key: str, code: str, now: pendulum.DateTime) -> UnitDetail:
@@ -240,6 +244,7 @@ def unit_detail(app: App, actor: Actor, key: str, code: str, now: pendulum.DateT
             if assignment_id in reports:
                 item.report_version, item.report = reports[assignment_id]
         children = len(session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id == unit.id)).all())
+        siblings = rating_rows(group(session, campaign, parent)) if parent is not None else []
         return UnitDetail(
             campaign=_ref(campaign),
             unit=_unit(unit),
@@ -254,4 +259,6 @@ def unit_detail(app: App, actor: Actor, key: str, code: str, now: pendulum.DateT
             may_decide=actor.admin or (actor.unit_id is not None and actor.unit_id == unit.parent_id),
             admin=actor.admin,
             today=now.in_timezone(campaign.timezone).date(),
+            rating=next((row for row in siblings if row.unit == unit.code), None),
+            group=rating_rows(group(session, campaign, unit)) if children else [],
         )

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pendulum
 
 from models.decisions import GroupRow, decide, group
+from models.errors import fail
 from models.lookup import campaign_by_key, unit_by_code
+from models.tables import OrgUnit
 from service.access import Actor, Forbidden
 from service.bootstrap import App
 from service.views import RatingGroupView, RatingRow
@@ -32,12 +34,51 @@ def decide_ratings(
         return _view(campaign, decider, rows)
 
 
+def decide_unit(
+    app: App,
+    actor: Actor,
+    campaign: str,
+    unit: str,
+    rating: str,
+    now: pendulum.DateTime,
+    override_reason: str | None = None,
+    reason: str | None = None,
+) -> RatingGroupView:
+    """One unit's rating, decided by its parent (the dashboard's form on the unit's page)."""
+    with app.unit_of_work() as session:
+        rated = unit_by_code(session, unit)
+        parent = session.get(OrgUnit, rated.parent_id) if rated.parent_id else None
+        if parent is None:
+            raise fail(
+                "no_level_above",
+                f"«{unit}» là đơn vị cao nhất: không có cấp trên quyết định xếp loại trong đợt",
+                f"'{unit}' is the top unit: no level above decides its rating in this campaign",
+                field="unit",
+            )
+        decider = parent.code
+    return decide_ratings(app, actor, campaign, decider, {unit: rating}, now, override_reason, reason)
+
+
 def rating_group(app: App, actor: Actor, campaign: str, decider: str) -> RatingGroupView:
     with app.unit_of_work() as session:
         found = campaign_by_key(session, campaign)
         deciding = unit_by_code(session, decider, field="decider")
         actor.require_read(deciding)
         return _view(campaign, decider, group(session, found, deciding))
+
+
+def rating_rows(rows: list[GroupRow]) -> list[RatingRow]:
+    return [
+        RatingRow(
+            unit=r.code,
+            name=r.name,
+            self_rating=r.self_rating,
+            decision=r.decision,
+            decided_at=r.decided_at.isoformat() if r.decided_at else None,
+            version=r.version,
+        )
+        for r in rows
+    ]
 
 
 def _view(campaign: str, decider: str, rows: list[GroupRow]) -> RatingGroupView:
@@ -49,15 +90,5 @@ def _view(campaign: str, decider: str, rows: list[GroupRow]) -> RatingGroupView:
         excellent=excellent,
         good=good,
         excellent_pct_of_good=round(100.0 * excellent / good, 1) if good else 0.0,
-        units=[
-            RatingRow(
-                unit=r.code,
-                name=r.name,
-                self_rating=r.self_rating,
-                decision=r.decision,
-                decided_at=r.decided_at.isoformat() if r.decided_at else None,
-                version=r.version,
-            )
-            for r in rows
-        ],
+        units=rating_rows(rows),
     )

@@ -14,7 +14,7 @@ from entrypoints.dashboard.web import HEADERS, Kiemdiem, Web, check_csrf, render
 from models import clock
 from models.errors import InputError, fail
 from models.reports import parse_report
-from service import dashboard_actions, dashboard_views, status
+from service import dashboard_actions, dashboard_views, decisions, status
 from service.dashboard_auth import COOKIE
 
 router = APIRouter()
@@ -70,6 +70,29 @@ async def decide(request: Request, key: str, code: str, milestone: str, web: Web
     state = {"accept": "accepted", "return": "returned"}.get(fields.get("action", ""), "")
     change = status.StateChange(state=state, reason=fields.get("reason", "").strip() or None)
     return _change(request, web, app, key, code, milestone, fields, change)
+
+
+@router.post(UNIT + "/rating")
+async def rating(request: Request, key: str, code: str, web: Web, app: Kiemdiem) -> Response:
+    """The level above decides (or re-decides) the unit's rating; the quota is checked over its whole group."""
+    fields = await read_form(request)
+    check_csrf(web, fields)
+    try:
+        decisions.decide_unit(
+            app,
+            web.actor,
+            key,
+            code,
+            fields.get("rating", ""),
+            clock.now(),
+            fields.get("override_reason", "").strip() or None,
+            fields.get("reason", "").strip() or None,
+        )
+    except InputError as error:
+        if error.problems and error.problems[0].rule.startswith("unknown_"):
+            raise
+        return _again(request, web, app, key, code, "rating", errors={"rating": error.problems}, posted=fields)
+    return _back(key, code, "rated")
 
 
 @router.post(ASSIGNMENT + "/exempt")

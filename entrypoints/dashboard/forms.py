@@ -56,11 +56,17 @@ def report_document(fields: dict[str, str]) -> dict[str, Any]:
         not_rated = {k: _count(v) for k, v in missing.items() if v.strip()}
         if not_rated:
             entry["not_evaluated"] = not_rated
+        probationary = fields.get(f"{subject}.probationary", "")
+        if probationary.strip():
+            entry["probationary"] = _count(probationary)
         subjects[subject] = entry
     document: dict[str, Any] = {"subjects": subjects}
     reason = fields.get("quota_override.reason", "").strip()
     if reason:
         document["quota_override"] = {"reason": reason}
+    for name in ("self_rating", "member_total_reason"):
+        if fields.get(name, "").strip():
+            document[name] = fields[name].strip()
     return document
 
 

@@ -109,7 +109,14 @@ def environment() -> Environment:
 
     @pass_context
     def name_of(context: Any, kind: str, key: str) -> str:
-        tables = {"level": LEVELS, "state": STATES, "notice": NOTICE_KINDS, "sent": NOTICE_STATES, "subject": SUBJECTS}
+        tables = {
+            "level": LEVELS,
+            "state": STATES,
+            "notice": NOTICE_KINDS,
+            "sent": NOTICE_STATES,
+            "subject": SUBJECTS,
+            "rating": {key: (vi, en) for key, vi, en in QUALITY},
+        }
         return word(tables[kind], key, context.get("lang", "vi"))
 
     env.globals.update(t=t, num=num, pct=pct, name_of=name_of, QUALITY=QUALITY, COUNTS=COUNTS, NOT_RATED=NOT_RATED)

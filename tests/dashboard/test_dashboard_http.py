@@ -179,3 +179,28 @@ def test_board_extends_and_exempts_parent_returns_with_a_reason(site) -> None:
         ).status_code
         == 403
     )
+
+
+def test_the_parent_decides_a_branchs_rating_beside_its_self_rating(site) -> None:
+    """Self-rating in the unit's form, decision by the level above on the unit's page; the unit cannot decide its
+    own rating (403) and the quota across the parent's group is shown beside the form, nothing stored."""
+    cb1 = signed(site, "CB1")
+    page = cb1.get(f"{UNIT}/CS-1-CB1")
+    answer = cb1.post(SUBMIT, data={**VALID, "self_rating": "excellent", "csrf": csrf_of(page.text)})
+    assert answer.status_code == 303, answer.text
+    mine = cb1.get(f"{UNIT}/CS-1-CB1").text
+    assert 'data-testid="self-rating">Hoàn thành xuất sắc nhiệm vụ<' in mine and 'data-testid="decision">—<' in mine
+    rating = f"{UNIT}/CS-1-CB1/rating"
+    before = table_rows(site.database_url)
+    assert cb1.post(rating, data={"rating": "excellent", "csrf": csrf_of(mine)}).status_code == 403
+    cs1 = signed(site, "CS-1")
+    token = csrf_of(cs1.get(f"{UNIT}/CS-1-CB1").text)
+    over = cs1.post(rating, data={"rating": "excellent", "csrf": token})  # 1 excellent, 0 good in the group
+    assert over.status_code == 422 and "vượt mức 20%" in over.text and 'data-field="rating"' in over.text
+    assert table_rows(site.database_url) == before
+    decided = cs1.post(rating, data={"rating": "good", "csrf": token})
+    assert decided.status_code == 303, decided.text
+    shown = cs1.get(f"{UNIT}/CS-1-CB1").text
+    assert 'data-testid="decision">Hoàn thành tốt nhiệm vụ<' in shown
+    group = cs1.get(f"{UNIT}/CS-1").text  # the parent's own page lists the units it decides
+    assert 'data-testid="rating-group"' in group and "Chi bộ ấp 1" in group
