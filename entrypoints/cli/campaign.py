@@ -31,7 +31,7 @@ def campaign_launch(
     typer.echo(
         f"Đã triển khai đợt {summary.campaign} cho {summary.units} đơn vị dưới {summary.root}; "
         f"{summary.notices} thông báo kế hoạch đang chờ gửi / launched for {summary.units} units under "
-        f"{summary.root}; {summary.notices} plan notices queued",
+        f"{summary.root}; {summary.notices} plan notice{'' if summary.notices == 1 else 's'} queued",
         err=True,
     )
     for key, count in summary.assignments.items():
