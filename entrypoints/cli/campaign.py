@@ -30,7 +30,8 @@ def campaign_launch(
     typer.echo(summary.campaign)
     typer.echo(
         f"Đã triển khai đợt {summary.campaign} cho {summary.units} đơn vị dưới {summary.root}; "
-        f"{summary.notices} thông báo kế hoạch đang chờ gửi / launched for {summary.units} units under "
+        f"{summary.notices} thông báo kế hoạch đang chờ gửi / launched for {summary.units} "
+        f"unit{'' if summary.units == 1 else 's'} under "
         f"{summary.root}; {summary.notices} plan notice{'' if summary.notices == 1 else 's'} queued",
         err=True,
     )
