@@ -11,14 +11,14 @@ NO_MILESTONE = "-"
 
 
 def around_unit(campaign: str, milestone: str | None, kind: str, occurrence: str) -> tuple[str, str]:
-    """What comes before and after the unit code in a key: `cuchi-2026|` and `|grassroots_review|reminder|…`."""
+    """What comes before and after the unit code in a key: `cuchi-2020|` and `|grassroots_review|reminder|…`."""
     before = campaign + SEPARATOR
     after = SEPARATOR + SEPARATOR.join((milestone or NO_MILESTONE, str(kind), occurrence))
     return before, after
 
 
 def notice_key(campaign: str, unit: str, milestone: str | None, kind: str, occurrence: str) -> str:
-    """`cuchi-2026|XA-TANTHONGHOI|grassroots_review|reminder|2026-12-03`: readable, and unique by construction."""
+    """`cuchi-2020|XA-TANTHONGHOI|grassroots_review|reminder|2020-12-03`: readable, and unique by construction."""
     before, after = around_unit(campaign, milestone, kind, occurrence)
     return before + unit + after
 

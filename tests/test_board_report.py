@@ -71,7 +71,7 @@ def campaign(kiemdiem, tmp_path: Path) -> None:
         "status",
         "submit",
         "--campaign",
-        "cuchi-2026",
+        "cuchi-2020",
         "--unit",
         "CB-BANQUANLYCHO",
         "--milestone",
@@ -86,10 +86,10 @@ def campaign(kiemdiem, tmp_path: Path) -> None:
 
 def test_html_report_writes_numbers_the_vietnamese_way(kiemdiem, campaign, tmp_path: Path) -> None:
     out = tmp_path / "bao-cao.html"
-    ran = kiemdiem("report", "--campaign", "cuchi-2026", "--out", out, "--at", "2026-12-13T09:00:00+07:00")
+    ran = kiemdiem("report", "--campaign", "cuchi-2020", "--out", out, "--at", "2020-12-13T09:00:00+07:00")
     assert ran.exit_code == 0, ran.stderr
     page = out.read_text(encoding="utf-8")
-    assert "HUYỆN ỦY CỦ CHI" in page and "Củ Chi, ngày 13 tháng 12 năm 2026" in page
+    assert "HUYỆN ỦY CỦ CHI" in page and "Củ Chi, ngày 13 tháng 12 năm 2020" in page
     assert "8.159" in page and "6.659" in page and "1.500" in page  # thousands dot; not evaluated 1,388 + 112
     assert "87,97%" in page  # (700 + 5,158) / 6,659 good or above, two decimals, decimal comma
     assert "NGƯỜI LẬP BIỂU" in page and "TRƯỞNG BAN" in page
@@ -97,7 +97,7 @@ def test_html_report_writes_numbers_the_vietnamese_way(kiemdiem, campaign, tmp_p
 
 def test_xlsx_and_pdf_reports(kiemdiem, campaign, tmp_path: Path) -> None:
     xlsx = tmp_path / "bao-cao.xlsx"
-    assert kiemdiem("report", "--campaign", "cuchi-2026", "--out", xlsx).exit_code == 0
+    assert kiemdiem("report", "--campaign", "cuchi-2020", "--out", xlsx).exit_code == 0
     book = load_workbook(xlsx)
     assert book.sheetnames == [
         "Kết quả",
@@ -112,15 +112,15 @@ def test_xlsx_and_pdf_reports(kiemdiem, campaign, tmp_path: Path) -> None:
     if not any(Path(f).is_file() for f in FONTS):
         pytest.skip("no DejaVu Sans font on this machine: PDF output is refused with a message instead")
     pdf = tmp_path / "bao-cao.pdf"
-    ran = kiemdiem("report", "--campaign", "cuchi-2026", "--out", pdf)
+    ran = kiemdiem("report", "--campaign", "cuchi-2020", "--out", pdf)
     assert ran.exit_code == 0, ran.stderr
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 2000
 
 
 def test_unknown_format_and_missing_options(kiemdiem, campaign, tmp_path: Path) -> None:
-    ran = kiemdiem("report", "--campaign", "cuchi-2026", "--out", tmp_path / "x.docx")
+    ran = kiemdiem("report", "--campaign", "cuchi-2020", "--out", tmp_path / "x.docx")
     assert ran.exit_code == 2 and "[unknown_format]" in ran.stderr
-    assert kiemdiem("report", "--campaign", "cuchi-2026").exit_code == 2
+    assert kiemdiem("report", "--campaign", "cuchi-2020").exit_code == 2
 
 
 def test_hostile_names_stay_text_in_xlsx_and_html(kiemdiem, tmp_path: Path) -> None:
@@ -158,19 +158,19 @@ class Tags(HTMLParser):
 
 
 def test_report_out_is_checked_and_never_overwritten_without_force(kiemdiem, campaign, tmp_path: Path) -> None:
-    report = ("report", "--campaign", "cuchi-2026")
+    report = ("report", "--campaign", "cuchi-2020")
     refused = kiemdiem(*report, "--out", tmp_path / "no" / "such" / "r.html")
     assert refused.exit_code == 2 and "[no_such_folder]" in refused.stderr and "--out" in refused.stderr
     assert "Traceback" not in refused.stderr and not (tmp_path / "no").exists()
     refused = kiemdiem(*report, "--out", tmp_path / "r.txt")
     assert refused.exit_code == 2 and "[unknown_format]" in refused.stderr and ".html" in refused.stderr
     out = tmp_path / "r.html"
-    assert kiemdiem(*report, "--out", out, "--at", "2026-12-13T09:00:00+07:00").exit_code == 0
+    assert kiemdiem(*report, "--out", out, "--at", "2020-12-13T09:00:00+07:00").exit_code == 0
     first = out.read_text(encoding="utf-8")
-    refused = kiemdiem(*report, "--out", out, "--at", "2026-12-14T09:00:00+07:00")
+    refused = kiemdiem(*report, "--out", out, "--at", "2020-12-14T09:00:00+07:00")
     assert refused.exit_code == 2 and "[file_exists]" in refused.stderr and "--force" in refused.stderr
     assert out.read_text(encoding="utf-8") == first
-    ran = kiemdiem(*report, "--out", out, "--force", "--at", "2026-12-14T09:00:00+07:00")
+    ran = kiemdiem(*report, "--out", out, "--force", "--at", "2020-12-14T09:00:00+07:00")
     assert ran.exit_code == 0 and ran.stdout.strip() == str(out), ran.stderr
     assert "ngày 14 tháng 12" in out.read_text(encoding="utf-8")
     refused = kiemdiem("report", "--campaign", "no-such", "--out", tmp_path / "x.xlsx")
@@ -185,20 +185,20 @@ def reported(kiemdiem, tmp_path: Path) -> Path:
     assert kiemdiem("units", "import", EXAMPLES / "district.csv").exit_code == 0
     ran = kiemdiem("campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", AT_LAUNCH)
     assert ran.exit_code == 0, ran.stderr
-    submit = ("status", "submit", "--campaign", "cuchi-2026", "--unit")
-    ran = kiemdiem(*submit, "CB-HOINONGDAN", "--milestone", "unit_plans", "--at", "2026-11-27T09:00:00+07:00")
+    submit = ("status", "submit", "--campaign", "cuchi-2020", "--unit")
+    ran = kiemdiem(*submit, "CB-HOINONGDAN", "--milestone", "unit_plans", "--at", "2020-11-27T09:00:00+07:00")
     assert ran.exit_code == 0, ran.stderr
     for code, (_name, members, figures) in UNITS.items():
         report = write(tmp_path / f"{code}.yaml", yaml.safe_dump(unit_report(members, figures), allow_unicode=True))
         ran = kiemdiem(*submit, code, "--milestone", "grassroots_review", "--report", report, "--at", AT_SUBMIT)
         assert ran.exit_code == 0, ran.stderr
     for suffix in ("xlsx", "html"):
-        ran = kiemdiem("report", "--campaign", "cuchi-2026", "--out", tmp_path / f"r.{suffix}", "--at", AT_REPORT)
+        ran = kiemdiem("report", "--campaign", "cuchi-2020", "--out", tmp_path / f"r.{suffix}", "--at", AT_REPORT)
         assert ran.exit_code == 0, ran.stderr
     return tmp_path
 
 
-AT_LAUNCH, AT_SUBMIT, AT_REPORT = "2026-11-23T08:00:00+07:00", "2026-12-05T09:00:00+07:00", "2026-12-13T09:00:00+07:00"
+AT_LAUNCH, AT_SUBMIT, AT_REPORT = "2020-11-23T08:00:00+07:00", "2020-12-05T09:00:00+07:00", "2020-12-13T09:00:00+07:00"
 
 
 def table(sheet) -> tuple[list[str], list[list[object]]]:  # type: ignore[no-untyped-def]

@@ -37,7 +37,7 @@ def run(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
         ["--help"],
         ["units", "import", str(EXAMPLES / "district.csv")],
         ["units", "tree", "--depth", "0"],
-        ["campaign", "launch", str(ROOT / "deploy" / "campaign.example.yaml"), "--at", "2026-11-23T08:00:00+07:00"],
+        ["campaign", "launch", str(ROOT / "deploy" / "campaign.example.yaml"), "--at", "2020-11-23T08:00:00+07:00"],
     ],
     ids=["help", "import", "tree", "launch"],
 )

@@ -21,9 +21,10 @@ from tests.hostile import assert_refused, run_bounded
 
 CORPUS = Path(__file__).parent / "corpus" / "forms"
 CORPUS_KEY = "5e0f9a3c71d24b68a0c3e1f7b2d94c6a" * 2  # a test key, not a secret: it signs the corpus only
-IDS = ("cuchi-2026", "CB-HOINONGDAN", "grassroots_review")
+IDS = ("cuchi-2020", "CB-HOINONGDAN", "grassroots_review")
 FIELDS = [field for _label, field in ROWS]
-MEMBERS = {"total": 40, "evaluated": 38, "excellent": 5, "good": 30, "completed": 3, "not_evaluated.exempt": 2}
+# CB-HOINONGDAN has 30 members in the example tree: the control form's total agrees (a total that differs is refused)
+MEMBERS = {"total": 30, "evaluated": 28, "excellent": 4, "good": 21, "completed": 3, "not_evaluated.exempt": 2}
 
 # file: (rule, place the message must name)
 REFUSED = {
@@ -37,7 +38,7 @@ REFUSED = {
     "huge-count.xlsx": ("[not_a_count]", "Đảng viên!C6"),
     "negative-count.xlsx": ("[not_a_count]", "Đảng viên!C9"),
     "text-count.xlsx": ("[not_a_count]", "Đảng viên!C10"),
-    "levels-do-not-add-up.xlsx": ("[levels_sum]", "44"),
+    "levels-do-not-add-up.xlsx": ("[levels_sum]", "34"),
     "empty-form.xlsx": ("[empty_form]", "empty-form.xlsx"),
     "no-meta-sheet.xlsx": ("[not_a_form]", "no-meta-sheet.xlsx"),
     "not-a-workbook.xlsx": ("[not_xlsx]", "not-a-workbook.xlsx"),
@@ -50,14 +51,14 @@ def test_every_hostile_form_is_refused_and_changes_nothing(kiemdiem, snapshot, e
     monkeypatch.setenv("KIEMDIEM_SECRET_KEY", CORPUS_KEY)
     assert kiemdiem("units", "import", EXAMPLES / "district.csv").exit_code == 0
     launch = kiemdiem(
-        "campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", "2026-11-23T08:00:00+07:00"
+        "campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", "2020-11-23T08:00:00+07:00"
     )
     assert launch.exit_code == 0, launch.stderr
     bounded_env = {**env, "KIEMDIEM_SECRET_KEY": CORPUS_KEY}
     before = snapshot()
     for name, (rule, place) in REFUSED.items():
         ran = run_bounded(
-            ["status", "import", CORPUS / name, "--at", "2026-12-05T09:00:00+07:00"], bounded_env, timeout=60
+            ["status", "import", CORPUS / name, "--at", "2020-12-05T09:00:00+07:00"], bounded_env, timeout=60
         )
         try:
             assert_refused(ran, rule, place)
@@ -65,20 +66,20 @@ def test_every_hostile_form_is_refused_and_changes_nothing(kiemdiem, snapshot, e
             raise AssertionError(f"{name}: {error}") from None
         assert snapshot() == before, f"{name} changed the database"
     # The control: the same form, untouched, is accepted (so each refusal above is for what its file does).
-    ran = run_bounded(["status", "import", CORPUS / CONTROL, "--at", "2026-12-05T09:00:00+07:00"], bounded_env)
+    ran = run_bounded(["status", "import", CORPUS / CONTROL, "--at", "2020-12-05T09:00:00+07:00"], bounded_env)
     assert ran.exit_code == 0 and "CB-HOINONGDAN · grassroots_review: submitted" in ran.stdout, ran.output
     assert snapshot() != before
 
 
 def make_corpus() -> None:
     """Write every file of the corpus: a signed form for IDS, filled in, then spoiled one way per file."""
-    key = derive(Path("/nonexistent"), "offline-form", {"KIEMDIEM_SECRET_KEY": CORPUS_KEY})
+    key = derive(Path("/nonexistent"), "offline-form", CORPUS_KEY)
     CORPUS.mkdir(parents=True, exist_ok=True)
 
     def form(name: str, ids: tuple[str, str, str] = IDS, signed_with: bytes = key) -> Path:
         path = CORPUS / name
-        now = pendulum.datetime(2026, 12, 1, 9, tz="Asia/Ho_Chi_Minh")
-        write_template(path, signed_with, ids, "Chi bộ Hội Nông dân", "Huyện ủy Củ Chi", 2026, now)
+        now = pendulum.datetime(2020, 12, 1, 9, tz="Asia/Ho_Chi_Minh")
+        write_template(path, signed_with, ids, "Chi bộ Hội Nông dân", "Huyện ủy Củ Chi", 2020, now)
         fill(path, "Đảng viên", MEMBERS)
         fill(path, "Tổ chức đảng", {"total": 1, "evaluated": 1, "good": 1})
         return path
@@ -86,14 +87,14 @@ def make_corpus() -> None:
     form(CONTROL)
     meta(form("tampered-unit.xlsx"), "B2", "XA-ANPHU")
     meta(form("tampered-milestone.xlsx"), "B3", "unit_plans")
-    other = derive(Path("/nonexistent"), "offline-form", {"KIEMDIEM_SECRET_KEY": "0123456789abcdef" * 4})
-    form("forged-signature.xlsx", ("cuchi-2026", "XA-ANPHU", "grassroots_review"), other)
+    other = derive(Path("/nonexistent"), "offline-form", "0123456789abcdef" * 4)
+    form("forged-signature.xlsx", ("cuchi-2020", "XA-ANPHU", "grassroots_review"), other)
     meta(form("unsigned.xlsx"), "B4", None)
-    fill(form("formula-in-count.xlsx"), "Đảng viên", {"total": "=38+2"})
+    fill(form("formula-in-count.xlsx"), "Đảng viên", {"total": "=28+2"})
     fill(form("hyperlink-in-count.xlsx"), "Đảng viên", {"excellent": '=HYPERLINK("http://evil.example/",5)'})
     fill(form("boolean-count.xlsx"), "Tổ chức đảng", {"total": True})
     fill(form("huge-count.xlsx"), "Đảng viên", {"total": 10**20})
-    fill(form("negative-count.xlsx"), "Đảng viên", {"good": -30})
+    fill(form("negative-count.xlsx"), "Đảng viên", {"good": -21})
     fill(form("text-count.xlsx"), "Đảng viên", {"completed": "ba"})
     fill(form("levels-do-not-add-up.xlsx"), "Đảng viên", {"completed": 9})
     empty = form("empty-form.xlsx")

@@ -48,9 +48,9 @@ def launched(kiemdiem) -> None:  # type: ignore[no-untyped-def]
     imported = kiemdiem("units", "import", EXAMPLES / "district.csv")
     assert imported.exit_code == 0, imported.stderr
     assert "imported 270 units: 270 new" in imported.stdout
-    ran = kiemdiem("campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", "2026-11-23T08:00:00+07:00")
+    ran = kiemdiem("campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", "2020-11-23T08:00:00+07:00")
     assert ran.exit_code == 0, ran.stderr
-    assert ran.stdout == "cuchi-2026\n"
+    assert ran.stdout == "cuchi-2020\n"
     assert "launched for 270 units under HU-CUCHI; 269 plan notices queued" in ran.stderr
 
 
@@ -58,10 +58,10 @@ def test_launch_flow_runs_as_a_prefect_flow_run(prefect_server, kiemdiem, env) -
     from flows.launch import launch
 
     assert kiemdiem("units", "import", EXAMPLES / "district.csv").exit_code == 0
-    state = launch(str(ROOT / "deploy" / "campaign.example.yaml"), "2026-11-23T08:00:00+07:00", return_state=True)
+    state = launch(str(ROOT / "deploy" / "campaign.example.yaml"), "2020-11-23T08:00:00+07:00", return_state=True)
     assert state.is_completed()
     summary = state.result()
-    assert summary["campaign"] == "cuchi-2026" and summary["notices"] == 269
+    assert summary["campaign"] == "cuchi-2020" and summary["notices"] == 269
     assert "Completed" in flow_runs("launch")
 
 
@@ -73,19 +73,19 @@ def test_sweep_flow_runs_one_task_per_batch_and_matches_the_direct_sweep(prefect
     sink = CaptureSender()
     install_sender(sink)
     try:
-        result = sweep_flow("cuchi-2026", "2026-11-25T07:30:00+07:00")
+        result = sweep_flow("cuchi-2020", "2020-11-25T07:30:00+07:00")
     finally:
         install_sender(None)
     # the units' own plans are due 28/11: the 50 grassroots organizations (never a branch) get their T-3 reminder
-    assert result["campaigns"]["cuchi-2026"]["decided"] == {"reminder": 50}
+    assert result["campaigns"]["cuchi-2020"]["decided"] == {"reminder": 50}
     # 269 plan notices (none to the root, which issued the plan) and the reminders, as one digest per unit
-    reminders = result["campaigns"]["cuchi-2026"]["decided"]["reminder"]
-    assert result["campaigns"]["cuchi-2026"]["delivered"] == {"messages": 269, "sent": 269 + reminders}
+    reminders = result["campaigns"]["cuchi-2020"]["decided"]["reminder"]
+    assert result["campaigns"]["cuchi-2020"]["delivered"] == {"messages": 269, "sent": 269 + reminders}
     assert len(sink.messages) == 269
     # the same sweep again, now as a plain command: nothing new
-    again = kiemdiem("campaign", "sweep", "--at", "2026-11-25T07:30:00+07:00", "--format", "json")
+    again = kiemdiem("campaign", "sweep", "--at", "2020-11-25T07:30:00+07:00", "--format", "json")
     assert again.exit_code == 0, again.stderr
-    assert json.loads(again.stdout)["campaigns"]["cuchi-2026"]["decided"] == {}
+    assert json.loads(again.stdout)["campaigns"]["cuchi-2020"]["decided"] == {}
 
 
 @pytest.mark.parametrize(("profile", "expect_escalations"), [("all-on-time", False), ("silent", True)])
@@ -151,7 +151,7 @@ def test_serve_registers_a_scheduled_sweep_per_campaign(prefect_server, kiemdiem
     async def deployment() -> object:
         async with get_client() as client:
             try:
-                return await client.read_deployment_by_name("sweep/sweep-cuchi-2026")
+                return await client.read_deployment_by_name("sweep/sweep-cuchi-2020")
             except Exception:
                 return None
 
@@ -169,7 +169,7 @@ def test_serve_registers_a_scheduled_sweep_per_campaign(prefect_server, kiemdiem
         assert crons == sorted(
             [("30 7 * * *", "Asia/Ho_Chi_Minh")] + [(f"30 {hourly} {day} *", "Asia/Ho_Chi_Minh") for day in days]
         )
-        assert found.parameters == {"campaign": "cuchi-2026"}
+        assert found.parameters == {"campaign": "cuchi-2020"}
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=60)

@@ -34,7 +34,7 @@ def launched(kiemdiem) -> None:  # type: ignore[no-untyped-def]
     assert kiemdiem("units", "import", EXAMPLES / "district.csv").exit_code == 0
     assert (
         kiemdiem(
-            "campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", "2026-11-23T08:00:00+07:00"
+            "campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", "2020-11-23T08:00:00+07:00"
         ).exit_code
         == 0
     )
@@ -47,20 +47,20 @@ def test_template_is_laid_out_like_the_offices_tables(kiemdiem, tmp_path: Path) 
         "report",
         "template",
         "--campaign",
-        "cuchi-2026",
+        "cuchi-2020",
         "--unit",
         "CB-HOINONGDAN",
         "--out",
         out,
         "--at",
-        "2026-12-01T09:00:00+07:00",
+        "2020-12-01T09:00:00+07:00",
     )
     assert ran.exit_code == 0, ran.stderr
     book = load_workbook(out)
     assert [s for s in book.sheetnames if s != "Thông tin"] == list(SHEETS.values())
     sheet = book["Đảng viên"]
-    assert sheet["A1"].value == "HUYỆN ỦY CỦ CHI" and "NĂM 2026" in sheet["A3"].value
-    assert sheet["A4"].value.startswith("Ngày 1 tháng 12 năm 2026")
+    assert sheet["A1"].value == "HUYỆN ỦY CỦ CHI" and "NĂM 2020" in sheet["A3"].value
+    assert sheet["A4"].value.startswith("Ngày 1 tháng 12 năm 2020")
     assert sheet.cell(FIRST_ROW + 2, 2).value == "Hoàn thành xuất sắc nhiệm vụ"
     assert sheet.data_validations.dataValidation[0].type == "whole"
     assert sheet.cell(FIRST_ROW + 2, 4).value.startswith("=IF(")
@@ -69,7 +69,7 @@ def test_template_is_laid_out_like_the_offices_tables(kiemdiem, tmp_path: Path) 
 def test_filled_form_is_submitted_and_a_bad_one_names_the_cell(kiemdiem, tmp_path: Path) -> None:
     launched(kiemdiem)
     out = tmp_path / "form.xlsx"
-    kiemdiem("report", "template", "--campaign", "cuchi-2026", "--unit", "CB-HOINONGDAN", "--out", out)
+    kiemdiem("report", "template", "--campaign", "cuchi-2020", "--unit", "CB-HOINONGDAN", "--out", out)
     fill(
         out,
         "Đảng viên",
@@ -79,21 +79,21 @@ def test_filled_form_is_submitted_and_a_bad_one_names_the_cell(kiemdiem, tmp_pat
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(out.read_bytes())
     fill(bad, "Đảng viên", {"completed": "ba"})
-    refused = kiemdiem("status", "import", bad, "--at", "2026-12-05T09:00:00+07:00")
+    refused = kiemdiem("status", "import", bad, "--at", "2020-12-05T09:00:00+07:00")
     assert refused.exit_code == 2 and "Đảng viên!C10" in refused.stderr and "[not_a_count]" in refused.stderr
     fill(bad, "Đảng viên", {"completed": 9})
-    refused = kiemdiem("status", "import", bad, "--at", "2026-12-05T09:00:00+07:00")
+    refused = kiemdiem("status", "import", bad, "--at", "2020-12-05T09:00:00+07:00")
     assert refused.exit_code == 2 and "[levels_sum]" in refused.stderr and "34" in refused.stderr
-    ran = kiemdiem("status", "import", out, "--at", "2026-12-05T09:00:00+07:00", "--format", "json")
+    ran = kiemdiem("status", "import", out, "--at", "2020-12-05T09:00:00+07:00", "--format", "json")
     assert ran.exit_code == 0, ran.stderr
     assert json.loads(ran.stdout) == {
-        "campaign": "cuchi-2026",
+        "campaign": "cuchi-2020",
         "unit": "CB-HOINONGDAN",
         "milestone": "grassroots_review",
         "status": "submitted",
         "on_time": True,
     }
-    results = json.loads(kiemdiem("progress", "--campaign", "cuchi-2026", "--format", "json").stdout)["results"]
+    results = json.loads(kiemdiem("progress", "--campaign", "cuchi-2020", "--format", "json").stdout)["results"]
     assert results["member"]["evaluated"] == 28 and results["organization"]["good_or_above_pct"] == 100.0
 
 
@@ -209,7 +209,7 @@ def filled(path: Path) -> bytes:
 
 
 def template(kiemdiem, out: Path, unit: str = "CB-HOINONGDAN") -> Path:  # type: ignore[no-untyped-def]
-    ran = kiemdiem("report", "template", "--campaign", "cuchi-2026", "--unit", unit, "--out", out)
+    ran = kiemdiem("report", "template", "--campaign", "cuchi-2020", "--unit", unit, "--out", out)
     assert ran.exit_code == 0, ran.stderr
     # CB-HOINONGDAN has 30 members in the example tree: the form's total agrees
     fill(out, "Đảng viên", {"total": 30, "evaluated": 28, "good": 28, "not_evaluated.exempt": 2})
@@ -223,7 +223,7 @@ def set_meta(path: Path, cell: str, value: object) -> None:
 
 
 def imported(kiemdiem, path: Path):  # type: ignore[no-untyped-def]
-    return kiemdiem("status", "import", path, "--at", "2026-12-05T09:00:00+07:00")
+    return kiemdiem("status", "import", path, "--at", "2020-12-05T09:00:00+07:00")
 
 
 def test_a_form_edited_to_name_another_unit_is_refused(kiemdiem, snapshot, tmp_path: Path) -> None:
@@ -290,7 +290,7 @@ def test_the_key_is_made_once_readable_by_its_owner_only_and_never_shown(kiemdie
     launched(kiemdiem)
     outputs = [
         kiemdiem(
-            "report", "template", "--campaign", "cuchi-2026", "--unit", "XA-ANPHU", "--out", tmp_path / f"{n}.xlsx"
+            "report", "template", "--campaign", "cuchi-2020", "--unit", "XA-ANPHU", "--out", tmp_path / f"{n}.xlsx"
         )
         for n in (1, 2)
     ]
@@ -330,7 +330,7 @@ def test_secret_key_rules(tmp_path: Path) -> None:
 
 def test_template_out_is_checked_before_anything_is_written(kiemdiem, tmp_path: Path) -> None:
     launched(kiemdiem)
-    form = ("report", "template", "--campaign", "cuchi-2026", "--unit", "XA-ANPHU")
+    form = ("report", "template", "--campaign", "cuchi-2020", "--unit", "XA-ANPHU")
     refused = kiemdiem(*form, "--out", tmp_path / "missing" / "form.xlsx")
     assert refused.exit_code == 2 and "[no_such_folder]" in refused.stderr and "--out" in refused.stderr
     assert "không tồn tại" in refused.stderr and "does not exist" in refused.stderr
@@ -339,7 +339,7 @@ def test_template_out_is_checked_before_anything_is_written(kiemdiem, tmp_path: 
     refused = kiemdiem(*form, "--out", tmp_path)
     assert refused.exit_code == 2 and "[out_is_folder]" in refused.stderr
     refused = kiemdiem(
-        "report", "template", "--campaign", "cuchi-2026", "--unit", "NO-SUCH", "--out", tmp_path / "x.xlsx"
+        "report", "template", "--campaign", "cuchi-2020", "--unit", "NO-SUCH", "--out", tmp_path / "x.xlsx"
     )
     assert refused.exit_code == 2 and "[unknown_unit]" in refused.stderr
     # nothing written, no temporary file left behind, no folder made
@@ -352,13 +352,13 @@ def test_template_out_is_checked_before_anything_is_written(kiemdiem, tmp_path: 
 def test_template_does_not_overwrite_without_force(kiemdiem, tmp_path: Path) -> None:
     launched(kiemdiem)
     out = tmp_path / "form.xlsx"
-    form = ("report", "template", "--campaign", "cuchi-2026", "--unit", "XA-ANPHU", "--out", out)
-    assert kiemdiem(*form, "--at", "2026-12-01T09:00:00+07:00").exit_code == 0
+    form = ("report", "template", "--campaign", "cuchi-2020", "--unit", "XA-ANPHU", "--out", out)
+    assert kiemdiem(*form, "--at", "2020-12-01T09:00:00+07:00").exit_code == 0
     first = out.read_bytes()
-    refused = kiemdiem(*form, "--at", "2026-12-02T09:00:00+07:00")
+    refused = kiemdiem(*form, "--at", "2020-12-02T09:00:00+07:00")
     assert refused.exit_code == 2 and "[file_exists]" in refused.stderr and "--force" in refused.stderr
     assert out.read_bytes() == first
-    ran = kiemdiem(*form, "--force", "--at", "2026-12-02T09:00:00+07:00")
+    ran = kiemdiem(*form, "--force", "--at", "2020-12-02T09:00:00+07:00")
     assert ran.exit_code == 0 and ran.stdout.strip() == str(out), ran.stderr
     assert load_workbook(out)["Đảng viên"]["A4"].value.startswith("Ngày 2 tháng 12")
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".xlsx"] == ["form.xlsx"]

@@ -15,7 +15,7 @@ from models.errors import InputError
 from models.reports import MAX_COUNT, SUBJECT_VI, check_for_unit, parse_report
 from tests.conftest import EXAMPLES, ROOT, write
 
-AT = "2026-12-05T10:00:00+07:00"
+AT = "2020-12-05T10:00:00+07:00"
 GOOD = {
     "total": 40,
     "evaluated": 36,
@@ -32,7 +32,7 @@ def launched(kiemdiem) -> None:
     assert kiemdiem("units", "import", EXAMPLES / "district.csv").exit_code == 0
     assert (
         kiemdiem(
-            "campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", "2026-11-23T08:00:00+07:00"
+            "campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", "2020-11-23T08:00:00+07:00"
         ).exit_code
         == 0
     )
@@ -51,7 +51,7 @@ def submit(kiemdiem, tmp_path: Path, unit: str, report: dict[str, Any], *extra: 
         "status",
         "submit",
         "--campaign",
-        "cuchi-2026",
+        "cuchi-2020",
         "--unit",
         unit,
         "--milestone",
@@ -195,7 +195,7 @@ def test_the_seed_district_figures(kiemdiem, launched, tmp_path: Path) -> None:
         }
         ran = submit(kiemdiem, tmp_path, unit["code"], report, "exact")
         assert ran.exit_code == 0, ran.stderr
-    progress = json.loads(kiemdiem("progress", "--campaign", "cuchi-2026", "--format", "json", "--at", AT).stdout)
+    progress = json.loads(kiemdiem("progress", "--campaign", "cuchi-2020", "--format", "json", "--at", AT).stdout)
     members, organizations = progress["results"]["member"], progress["results"]["organization"]
     assert (members["evaluated"], members["total"]) == (8_467, 9_899)
     assert members["not_evaluated"] == {"exempt": 9_899 - 8_467, "suspended": 0, "new": 0, "other": 0}
