@@ -107,6 +107,8 @@ class Assignment(Base):
     # Every notice point up to this instant has been decided; the next sweep looks only after it.
     notified_through: Mapped[pendulum.DateTime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[pendulum.DateTime] = mapped_column(UTCDateTime)
+    # The unit's track (diện riêng) of the campaign config, whose deadlines it follows; empty: the milestones' own.
+    track: Mapped[str | None] = mapped_column(String(64))
 
 
 class Report(Base):
