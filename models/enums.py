@@ -34,6 +34,7 @@ class NoticeKind(enum.StrEnum):
     ESCALATION = "escalation"
     CATCH_UP = "catch_up"
     RETURNED = "returned"  # the level above sent the unit's submission back for correction
+    DEADLINE_CHANGED = "deadline_changed"  # an amendment moved the deadline: the new date, the document, the reason
 
 
 class NoticeStatus(enum.StrEnum):

@@ -11,12 +11,14 @@ from pydantic import BaseModel
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from models.amend import check_launch_within_plans_above
 from models.audit import audit
-from models.campaign_config import CampaignConfig, MilestoneConfig
+from models.campaign_config import CampaignConfig, MilestoneConfig, TrackConfig
 from models.enums import AssignmentStatus, CampaignStatus, NoticeKind, NoticeStatus
 from models.errors import InputError, Problem, capped, fail
 from models.outbox_keys import notice_key
 from models.tables import Assignment, Campaign, Milestone, OrgUnit, OutboxEntry
+from models.tracks import track_deadline, units_on_tracks
 from models.validation_messages import shown
 
 
@@ -28,6 +30,8 @@ class LaunchSummary(BaseModel):
     notices: int
     units_per_level: dict[str, int]
     empty_milestones: list[str]
+    # Units on each track of their own (diện riêng), by track name.
+    tracks: dict[str, int] = {}
 
 
 def subtree(session: Session, root: OrgUnit) -> list[OrgUnit]:
@@ -61,10 +65,11 @@ def launch_campaign(session: Session, config: CampaignConfig, now: pendulum.Date
             f"no unit '{config.root}': import the org tree first (kiemdiem units import)",
             field="root",
         )
-    problems = working_group_problems(session, config, root)
+    units = subtree(session, root)
+    on_track, track_problems = units_on_tracks(session, config, root, units)
+    problems = [*working_group_problems(session, config, root), *track_problems]
     if problems:
         raise InputError(capped(problems))
-    units = subtree(session, root)
     campaign = Campaign(
         key=config.key,
         title=config.title,
@@ -79,6 +84,7 @@ def launch_campaign(session: Session, config: CampaignConfig, now: pendulum.Date
     )
     session.add(campaign)
     session.flush()
+    check_launch_within_plans_above(session, campaign, root, [(m.key, m.deadline) for m in config.milestones])
     assignments: dict[str, int] = {}
     for position, spec in enumerate(config.milestones):
         milestone = Milestone(
@@ -94,7 +100,11 @@ def launch_campaign(session: Session, config: CampaignConfig, now: pendulum.Date
         )
         session.add(milestone)
         session.flush()
-        rows = [_assignment_row(campaign, milestone, spec, unit, now) for unit in units if applies_to(spec, unit, root)]
+        rows = [
+            _assignment_row(config, campaign, milestone, spec, unit, on_track.get(unit.id), now)
+            for unit in units
+            if applies_to(spec, unit, root)
+        ]
         if rows:
             session.execute(insert(Assignment), rows)
         assignments[spec.key] = len(rows)
@@ -111,7 +121,7 @@ def launch_campaign(session: Session, config: CampaignConfig, now: pendulum.Date
         entity="campaign",
         entity_key=config.key,
         to_state=campaign.status,
-        details={"units": len(units), "assignments": assignments},
+        details={"units": len(units), "assignments": assignments, "tracks": _per_track(on_track)},
     )
     session.flush()
     return LaunchSummary(
@@ -122,7 +132,12 @@ def launch_campaign(session: Session, config: CampaignConfig, now: pendulum.Date
         notices=len(notices),
         units_per_level=dict(Counter(u.level for u in units)),
         empty_milestones=[key for key, count in assignments.items() if count == 0],
+        tracks=_per_track(on_track),
     )
+
+
+def _per_track(on_track: dict[int, TrackConfig]) -> dict[str, int]:
+    return dict(Counter(track.name for track in on_track.values()))
 
 
 def working_group_problems(session: Session, config: CampaignConfig, root: OrgUnit) -> list[Problem]:
@@ -158,15 +173,24 @@ def working_group_problems(session: Session, config: CampaignConfig, root: OrgUn
 
 
 def _assignment_row(
-    campaign: Campaign, milestone: Milestone, spec: MilestoneConfig, unit: OrgUnit, now: pendulum.DateTime
+    config: CampaignConfig,
+    campaign: Campaign,
+    milestone: Milestone,
+    spec: MilestoneConfig,
+    unit: OrgUnit,
+    track: TrackConfig | None,
+    now: pendulum.DateTime,
 ) -> dict[str, Any]:
+    """A unit on a track records it, and follows the track's deadline where the track gives the milestone one."""
     done = spec.complete_at_launch
+    own = track_deadline(track, spec.key)
     return {
         "campaign_id": campaign.id,
         "milestone_id": milestone.id,
         "unit_id": unit.id,
         "status": (AssignmentStatus.SUBMITTED if done else AssignmentStatus.PENDING).value,
-        "due_before": milestone.due_before,
+        "due_before": milestone.due_before if own is None else config.due_before(own),
+        "track": track.name if track is not None else None,
         "submitted_at": now if done else None,
         "on_time": True if done else None,
         "updated_at": now,

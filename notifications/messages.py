@@ -112,6 +112,9 @@ class NoticeContext:
     to: tuple[str, ...] = ()
     # catch_up: the local day it was decided minus the deadline (> 0 overdue, 0 due today, < 0 days left).
     late_days: int | None = None
+    # deadline_changed: the amending document (công văn) and the deadline it replaces.
+    document: str = ""
+    old_deadline: dt.date | None = None
 
     def variables(self) -> dict[str, Any]:
         what = self.milestone_title or self.campaign_title
@@ -146,6 +149,10 @@ class NoticeContext:
             "late": self.late_days,
             "late_abs": late,
             "late_en": plural(late, "day"),
+            "document": self.document,
+            "old_due": vn_date(self.old_deadline) if self.old_deadline else "",
+            "old_due_en": f"{self.old_deadline:%d/%m/%Y}" if self.old_deadline else "",
+            "old_due_short": f"{self.old_deadline:%d/%m}" if self.old_deadline else "",
         }
 
 

@@ -75,6 +75,8 @@ def notice_contexts(
             deadlines=plans.get(entry.unit_id, ()),
             to=_addressees(entry, unit, by_code, groups),
             late_days=late,
+            document=str(entry.details.get("document", "")),
+            old_deadline=dt.date.fromisoformat(entry.details["old"]) if "old" in entry.details else None,
         )
     return found
 

@@ -36,8 +36,9 @@ from notifications.redact import redact_url
 from notifications.senders import fingerprint, is_sms
 
 LEASE = dt.timedelta(minutes=10)
-# Notices that carry what the unit must do (a returned report's reason), not a countdown: never replaced.
-NEVER_SUPERSEDED = frozenset({NoticeKind.RETURNED})
+# Notices that carry what the unit must know (a returned report's reason, a new deadline), not a countdown: never
+# replaced.
+NEVER_SUPERSEDED = frozenset({NoticeKind.RETURNED, NoticeKind.DEADLINE_CHANGED})
 DONE_ATTEMPTS = (AttemptStatus.SENT.value, AttemptStatus.UNCERTAIN.value)
 
 

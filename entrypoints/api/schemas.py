@@ -39,3 +39,15 @@ class ExtendIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     until: dt.date
     reason: Annotated[FreeText, Field(min_length=1)]
+
+
+class AmendIn(BaseModel):
+    """A deadline moved while the campaign runs, by a numbered document, with its reason."""
+
+    model_config = ConfigDict(extra="forbid")
+    milestone: Annotated[str, Field(min_length=1, max_length=64)]
+    deadline: dt.date
+    document: Annotated[FreeText, Field(min_length=1, max_length=100)]
+    reason: Annotated[FreeText, Field(min_length=1)]
+    unit: UnitCode | None = None
+    confirm: bool = False

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from entrypoints.cli.common import At, Fmt, Format, actor, command, print_json, process_app
+from entrypoints.cli.common import At, Fmt, Format, MilestoneKey, actor, command, parse_date, print_json, process_app
 
 app = typer.Typer(no_args_is_help=True, help="Campaigns (đợt kiểm điểm).")
 
@@ -102,6 +102,39 @@ def campaign_reopen(
     from service.campaigns import reopen
 
     _print_state(reopen(process_app(), actor(), key, reason, at), output)
+
+
+@app.command("amend")
+@command
+def campaign_amend(
+    key: Annotated[str, typer.Argument(help="Campaign key.")],
+    milestone: MilestoneKey,
+    deadline: Annotated[str, typer.Option("--deadline", help="The new deadline (YYYY-MM-DD, local; until 23:59:59).")],
+    document: Annotated[str, typer.Option("--document", help="The amending document's number, e.g. 1076-CV/ĐU.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the deadline moves (told to every unit concerned).")],
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Only this unit's subtree (default: the whole campaign).")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm an earlier deadline.")] = False,
+    at: At = None,
+    output: Fmt = Format.table,
+) -> None:
+    """Move a milestone's deadline while the campaign runs (điều chỉnh thời hạn): audited, and one "deadline
+    changed" notice to every unit still concerned; from then on its notices follow the new date."""
+    from service.amend import Amendment, amend_deadline
+
+    new = parse_date(deadline, "--deadline")
+    assert new is not None
+    change = Amendment(milestone, new, document, reason, unit, yes)
+    done = amend_deadline(process_app(), actor(), key, change, at)
+    if output == Format.json:
+        print_json(done.model_dump())
+        return
+    scope = f"{done.unit} và cấp dưới / and below" if done.unit else "toàn đợt / whole campaign"
+    typer.echo(
+        f"{done.campaign} · {done.milestone} ({scope}): {done.old_deadline} → {done.new_deadline}; "
+        f"{done.units} đơn vị được thông báo / units told; {done.overdue_now} quá hạn ngay / overdue at once"
+    )
 
 
 def _print_state(state: Any, output: Format) -> None:

@@ -120,7 +120,21 @@ def required(field: str, vi: str, en: str) -> InputError:
 # Fields the domain names that this command line takes as options, shown as the option a person typed ("root" is
 # left alone: it is also a campaign config field).
 OPTION_FIELDS = frozenset(
-    {"campaign", "milestone", "unit", "state", "reason", "until", "report", "out", "meeting_date", "decider", "ratings"}
+    {
+        "campaign",
+        "milestone",
+        "unit",
+        "state",
+        "reason",
+        "until",
+        "report",
+        "out",
+        "meeting_date",
+        "decider",
+        "ratings",
+        "deadline",
+        "document",
+    }
 )
 
 

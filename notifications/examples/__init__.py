@@ -70,6 +70,15 @@ def _examples() -> dict[str, NoticeContext]:
         deadline=dt.date(2025, 12, 19),
         reason="Số đảng viên được đánh giá (41) lớn hơn tổng số đảng viên của chi bộ (39); đề nghị rà soát lại biểu 1",
     )
+    found["deadline_changed"] = replace(
+        BASE,
+        kind="deadline_changed",
+        days=0,
+        deadline=dt.date(2025, 12, 20),
+        old_deadline=dt.date(2025, 12, 15),
+        document="1076-CV/ĐU",
+        reason="Lùi thời hạn để các chi bộ tổ chức kiểm điểm sau hội nghị Ban Chấp hành",
+    )
     found["reminder-with-link"] = replace(
         found["reminder"], link="https://kiemdiem.example.vn/campaigns/anbinh-2025/units/CB-BINHTHANH"
     )
