@@ -14,11 +14,12 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from models.audit import audit
-from models.enums import DONE_STATUSES
+from models.enums import DONE_STATUSES, NoticeKind, NoticeStatus
 from models.errors import InputError, Problem, capped
+from models.outbox_keys import notice_key
 from models.reports import QUOTA, QUOTA_OVERRIDE, RATINGS, SUBJECT_VI
 from models.status import refuse_if_closed
-from models.tables import Assignment, Campaign, OrgUnit, RatingDecision, Report
+from models.tables import Assignment, Campaign, OrgUnit, OutboxEntry, RatingDecision, Report
 
 
 @dataclass(frozen=True)
@@ -57,18 +58,22 @@ def decide(
         if previous is not None:
             previous.current = False
             session.flush()  # one current decision per unit, in the order the database sees them
+        version = (previous.version if previous else 0) + 1
         session.add(
             RatingDecision(
                 campaign_id=campaign.id,
                 unit_id=unit.id,
                 decider_id=decider.id,
                 rating=ratings[unit.code],
-                version=(previous.version if previous else 0) + 1,
+                version=version,
                 current=True,
                 quota_override=override_reason,
                 decided_at=now,
                 actor=actor,
             )
+        )
+        session.add(
+            _told(campaign, unit, decider, version, ratings[unit.code], previous, override_reason or reason, now)
         )
         audit(
             session,
@@ -85,6 +90,38 @@ def decide(
         )
     session.flush()
     return group(session, campaign, decider)
+
+
+def _told(
+    campaign: Campaign,
+    unit: OrgUnit,
+    decider: OrgUnit,
+    version: int,
+    rating: str,
+    previous: RatingDecision | None,
+    reason: str | None,
+    now: pendulum.DateTime,
+) -> OutboxEntry:
+    """The unit is told of the decision, and of a re-rating with the rating it replaces (Quy định 366, Điều 15)."""
+    kind = NoticeKind.RATING_DECIDED.value
+    return OutboxEntry(
+        key=notice_key(campaign.key, unit.code, None, kind, f"v{version}"),
+        campaign_id=campaign.id,
+        unit_id=unit.id,
+        kind=kind,
+        days=0,
+        recipients=[unit.code],
+        status=NoticeStatus.PENDING.value,
+        created_at=now,
+        deliver_after=now,
+        attempts=0,
+        details={
+            "rating": rating,
+            "previous": previous.rating if previous else None,
+            "decider": decider.name,
+            "reason": reason or "",
+        },
+    )
 
 
 def group(session: Session, campaign: Campaign, decider: OrgUnit) -> list[GroupRow]:

@@ -35,6 +35,7 @@ class NoticeKind(enum.StrEnum):
     CATCH_UP = "catch_up"
     RETURNED = "returned"  # the level above sent the unit's submission back for correction
     DEADLINE_CHANGED = "deadline_changed"  # an amendment moved the deadline: the new date, the document, the reason
+    RATING_DECIDED = "rating_decided"  # the level above decided (or re-decided) the unit's rating
 
 
 class NoticeStatus(enum.StrEnum):

@@ -17,6 +17,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+RATING_VI = {
+    "excellent": "Hoàn thành xuất sắc nhiệm vụ",
+    "good": "Hoàn thành tốt nhiệm vụ",
+    "completed": "Hoàn thành nhiệm vụ",
+    "not_completed": "Không hoàn thành nhiệm vụ",
+}
 WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 TEMPLATES = Path(__file__).parent / "templates"
 SMS_SEGMENT = 160
@@ -115,6 +121,10 @@ class NoticeContext:
     # deadline_changed: the amending document (công văn) and the deadline it replaces.
     document: str = ""
     old_deadline: dt.date | None = None
+    # rating_decided: the rating decided, the one it replaces (a re-rating), and who decided.
+    rating: str = ""
+    previous_rating: str = ""
+    decider: str = ""
 
     def variables(self) -> dict[str, Any]:
         what = self.milestone_title or self.campaign_title
@@ -153,6 +163,11 @@ class NoticeContext:
             "old_due": vn_date(self.old_deadline) if self.old_deadline else "",
             "old_due_en": f"{self.old_deadline:%d/%m/%Y}" if self.old_deadline else "",
             "old_due_short": f"{self.old_deadline:%d/%m}" if self.old_deadline else "",
+            "rating": RATING_VI.get(self.rating, self.rating),
+            "rating_en": self.rating.replace("_", " "),
+            "previous": RATING_VI.get(self.previous_rating, self.previous_rating),
+            "previous_en": self.previous_rating.replace("_", " "),
+            "decider": self.decider,
         }
 
 

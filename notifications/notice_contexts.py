@@ -77,6 +77,9 @@ def notice_contexts(
             late_days=late,
             document=str(entry.details.get("document", "")),
             old_deadline=dt.date.fromisoformat(entry.details["old"]) if "old" in entry.details else None,
+            rating=str(entry.details.get("rating") or ""),
+            previous_rating=str(entry.details.get("previous") or ""),
+            decider=str(entry.details.get("decider") or ""),
         )
     return found
 

@@ -184,3 +184,34 @@ def test_only_the_level_above_decides_over_http(kiemdiem, launched, env, snapsho
         assert decided.json()["units"][0]["decision"] == "excellent"
         seen = call(url, tokens["CS-01"], "GET", path)
         assert seen.status_code == 403  # a unit reads its own subtree, not its parent's group
+
+
+def test_the_unit_is_told_of_its_rating_and_of_a_rerating_at_a_real_smtp_server(kiemdiem, tmp_path: Path) -> None:
+    from tests.sinks import smtp_sink
+
+    with smtp_sink() as smtp:
+        mail = f"mailto://127.0.0.1:{smtp.port}?from=kd@example.vn&to=cs-01@example.vn&secure=no"
+        tree = TREE.replace(
+            "CS-01,X1,Chi bộ cơ sở CS-01,grassroots,10,", f"CS-01,X1,Chi bộ cơ sở CS-01,grassroots,10,{mail}"
+        )
+        assert kiemdiem("units", "import", write(tmp_path / "t.csv", tree), "--at", AT).exit_code == 0
+        config = write(tmp_path / "c.yaml", CONFIG)
+        assert kiemdiem("campaign", "launch", config, "--at", "2026-12-10T08:00:00+07:00").exit_code == 0
+        path = write(tmp_path / "r.yaml", yaml.safe_dump(self_report("good")))
+        submit = ["status", "submit", "--campaign", "d-2026", "--milestone", "grassroots_review", "--report", path]
+        assert kiemdiem(*submit, "--unit", "CS-01", "--at", AT).exit_code == 0
+        one = ["status", "decide", "--campaign", "d-2026", "--decider", "X1", "--unit", "CS-01", "--at", AT]
+        assert kiemdiem(*one, "--rating", "good").exit_code == 0
+        assert kiemdiem(*one, "--rating", "good").exit_code == 0  # the same decision again: nothing new to tell
+        rerated = kiemdiem(*one, "--rating", "completed", "--reason", "Đảng viên bị kỷ luật sau công bố")
+        assert rerated.exit_code == 0, rerated.stderr
+        assert kiemdiem("campaign", "sweep", "--at", "2026-12-10T10:00:00+07:00").exit_code == 0
+        import time
+
+        time.sleep(0.3)
+        texts = [" ".join(str(m.get_body(preferencelist=("plain",)).get_content()).split()) for m in smtp.messages]
+    told = [t for t in texts if "xếp loại" in t.lower() and "Đảng ủy xã 1" in t]
+    assert len(told) == 1  # both decisions in one digest, each entry once
+    assert told[0].count("đã quyết định xếp loại") == 1 and told[0].count("đã xếp loại lại") == 1
+    assert "từ “Hoàn thành tốt nhiệm vụ” thành Hoàn thành nhiệm vụ" in told[0]
+    assert "Đảng viên bị kỷ luật sau công bố" in told[0]

@@ -79,6 +79,17 @@ def _examples() -> dict[str, NoticeContext]:
         document="1076-CV/ĐU",
         reason="Lùi thời hạn để các chi bộ tổ chức kiểm điểm sau hội nghị Ban Chấp hành",
     )
+    found["rating_decided"] = replace(
+        BASE,
+        kind="rating_decided",
+        days=0,
+        milestone_title=None,
+        deadline=None,
+        rating="completed",
+        previous_rating="good",
+        decider="Đảng ủy xã An Bình",
+        reason="Chi bộ có đảng viên bị kỷ luật sau khi công bố kết quả",
+    )
     found["reminder-with-link"] = replace(
         found["reminder"], link="https://kiemdiem.example.vn/campaigns/anbinh-2025/units/CB-BINHTHANH"
     )
