@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 from models.campaign_contacts import UrlCheck, apprise_accepts
 from models.campaign_rules import MAX_DAYS, NOTICE_KINDS, check_rules, shape_problems
 from models.errors import InputError, Problem, capped
+from models.track_rules import check_tracks
 from models.validation_messages import validated
 
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -128,6 +129,38 @@ class Organizer(BaseModel):
     contact: Text | None = None  # e.g. "đồng chí Nguyễn Văn A, điện thoại 0283 123 4567"
 
 
+class TrackConfig(BaseModel):
+    """A track (diện riêng): some units with deadlines of their own, e.g. the bodies whose working year does not end
+    in December, which finish before 15 January next year (Hướng dẫn 43-HD/BTCTW). `units`: each listed unit and its
+    subtree; `levels`: only units of these levels (alone: every unit of these levels in the campaign). `deadlines`
+    replaces the deadline of the milestones it names, for the track's units; the other milestones keep theirs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=KEY_PATTERN)
+    title: Text
+    units: list[Name] = Field(default_factory=list, max_length=10_000)
+    levels: list[Name] | None = Field(default=None, max_length=20)
+    deadlines: dict[str, dt.date] = Field(min_length=1, max_length=100)
+
+
+class RuleSettings(BaseModel):
+    """Settings of the rule set that the central texts leave open (REAL-PLANS-2025.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Members admitted less than 6 months before this date are not rated (`not_evaluated.new`, Quy định 366-QĐ/TW
+    # leaves the date open); missing: 31 December of the campaign's year.
+    new_member_reference_date: dt.date | None = None
+
+
+def new_member_reference_date(config: dict[str, Any], year: int) -> dt.date:
+    """The reference date for "admitted less than 6 months" of a stored config (campaigns launched before the
+    setting existed: 31 December of the year)."""
+    given = (config.get("rules") or {}).get("new_member_reference_date")
+    return dt.date.fromisoformat(given) if given else dt.date(year, 12, 31)
+
+
 class CampaignConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -151,9 +184,16 @@ class CampaignConfig(BaseModel):
     # The campaign closes by itself this many days after its last deadline (the first sweep after that instant);
     # the board may close it earlier, or reopen it, by hand.
     close_after_days: StrictInt = Field(default=30, ge=0, le=MAX_DAYS)
+    # Units on a track of their own follow its deadlines (models.tracks); a unit is on one track at most.
+    tracks: list[TrackConfig] = Field(default_factory=list, max_length=100)
+    rules: RuleSettings = Field(default_factory=RuleSettings)
 
     def milestone(self, key: str) -> MilestoneConfig:
         return next(m for m in self.milestones if m.key == key)
+
+    def reference_date(self) -> dt.date:
+        """The date "admitted less than 6 months" is counted back from (rules.new_member_reference_date)."""
+        return self.rules.new_member_reference_date or dt.date(self.year, 12, 31)
 
     def due_before(self, deadline: dt.date) -> pendulum.DateTime:
         """The first late instant for a deadline: local midnight after the deadline day, in UTC."""
@@ -180,7 +220,7 @@ def parse_campaign_config(raw: Any, levels: tuple[str, ...], url_ok: UrlCheck = 
         config = validated(CampaignConfig, raw)
     except InputError as error:
         raise InputError(capped(error.problems)) from None
-    problems = check_rules(config, levels, url_ok)
+    problems = [*check_rules(config, levels, url_ok), *check_tracks(config, levels)]
     if problems:
         raise InputError(capped(problems))
     return config

@@ -1,6 +1,6 @@
 """The checks of a campaign config beyond its schema: the YAML's shape (no aliases, bounded size), and the rules
-across fields: timezone, launch year, milestone levels, deadlines and dependencies, working groups, contacts,
-routing."""
+across fields: timezone, launch year, milestone levels, deadlines and dependencies, working groups, the reference
+date of "new" members, contacts, routing. (Tracks: models.track_rules; against the tree at launch: models.tracks.)"""
 
 from __future__ import annotations
 
@@ -92,6 +92,7 @@ def check_rules(config: CampaignConfig, levels: tuple[str, ...], url_ok: UrlChec
         problems.extend(_check_deadline(config, milestone, where))
         problems.extend(_check_dependency(config, index, where))
     problems.extend(_check_working_groups(config, url_ok))
+    problems.extend(_check_reference_date(config))
     problems.extend(check_contacts(config.admin_contacts, "admin_contacts", url_ok))
     problems.extend(_check_routing(config.routing))
     return problems
@@ -138,14 +139,18 @@ def _check_launch(config: CampaignConfig) -> list[Problem]:
 
 
 def _check_levels(milestone: MilestoneConfig, levels: tuple[str, ...], where: str) -> list[Problem]:
+    return unknown_levels(milestone.levels, levels, f"{where}.levels")
+
+
+def unknown_levels(chosen: list[str] | None, levels: tuple[str, ...], where: str) -> list[Problem]:
     return [
         Problem(
             rule="unknown_level",
-            field=f"{where}.levels[{position}]",
+            field=f"{where}[{position}]",
             vi=f"cấp {shown((), level) or ''} không thuộc các cấp đã cấu hình ({', '.join(levels)})",
             en=f"level {shown((), level) or ''} is not a configured level ({', '.join(levels)})",
         )
-        for position, level in enumerate(milestone.levels or [])
+        for position, level in enumerate(chosen or [])
         if level not in levels
     ]
 
@@ -249,3 +254,21 @@ def _check_routing(routing: dict[str, list[str]]) -> list[Problem]:
             )
         )
     return problems
+
+
+def _check_reference_date(config: CampaignConfig) -> list[Problem]:
+    """The reference date of "admitted less than 6 months" falls in the campaign's year or the next (the special
+    track ends in January)."""
+    given = config.rules.new_member_reference_date
+    if given is None or config.year <= given.year <= config.year + 1:
+        return []
+    return [
+        Problem(
+            rule="reference_date_outside_year",
+            field="rules.new_member_reference_date",
+            vi=f"ngày tính «kết nạp dưới 6 tháng» {given:%d/%m/%Y} phải trong năm {config.year} hoặc "
+            f"{config.year + 1} (đợt đánh giá năm {config.year})",
+            en=f"the reference date for members admitted less than 6 months {given} must fall in {config.year} or "
+            f"{config.year + 1} (a review of {config.year})",
+        )
+    ]

@@ -29,8 +29,8 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from models.errors import InputError, Problem
 from models.validation_messages import validated
@@ -75,6 +75,28 @@ Count = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
 FreeText = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_plain_text)]
 
 
+# Not reasons to exclude (Quy định 366-QĐ/TW): members on sick leave (3 months or more) or on maternity leave are
+# rated on the work they actually did. A report that counts them among those not rated is refused with its own rule.
+NOT_A_REASON = {"sick_leave": ("nghỉ ốm", "sick leave"), "maternity_leave": ("nghỉ thai sản", "maternity leave")}
+NOT_A_REASON_RULE = "not_a_reason_to_exclude"
+
+
+def not_a_reason(name: str) -> tuple[str, str]:
+    """What to tell people who counted those on `name` (sick_leave, maternity_leave) as not rated."""
+    vi_name, en_name = NOT_A_REASON[name]
+    return (
+        f"{name} ({vi_name}) không phải lý do để không đánh giá, xếp loại (Quy định 366-QĐ/TW): đảng viên {vi_name} "
+        "vẫn được đánh giá, xếp loại theo công việc thực tế đã làm; tính họ vào số được đánh giá. Lý do không đánh "
+        "giá chỉ gồm: exempt (miễn công tác và sinh hoạt đảng), suspended (đình chỉ sinh hoạt đảng), new (kết nạp "
+        "dưới 6 tháng), other",
+        f"{name} ({en_name}) is not a reason to exclude a member from the rating (Quy định 366-QĐ/TW): members on "
+        f"{en_name} are rated on the work they actually did; count them as evaluated. The reasons not to rate are "
+        "exempt, suspended, new (admitted less than 6 months before the campaign's reference date) and other",
+    )
+
+
+# "new": admitted less than 6 months before the campaign's reference date (rules.new_member_reference_date of the
+# config). Sick and maternity leave are not reasons (NOT_A_REASON). (The docstring is the API schema's description.)
 class NotEvaluated(BaseModel):
     """Why some were not rated: exempt from party work, suspended, admitted less than 6 months ago, other."""
 
@@ -84,6 +106,27 @@ class NotEvaluated(BaseModel):
     suspended: Count = 0
     new: Count = 0
     other: Count = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_a_reason(cls, data: Any) -> Any:
+        """`sick_leave` or `maternity_leave` here is refused under its own rule, not as an unknown field."""
+        if not isinstance(data, dict):
+            return data
+        named = [name for name in NOT_A_REASON if name in data]
+        if named:
+            raise ValidationError.from_exception_data(
+                cls.__name__,
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError(NOT_A_REASON_RULE, not_a_reason(name)[1]),
+                        loc=(name,),
+                        input=data[name],
+                    )
+                    for name in named
+                ],
+            )
+        return data
 
     def total(self) -> int:
         return self.exempt + self.suspended + self.new + self.other
@@ -129,11 +172,23 @@ class ReportIn(BaseModel):
 def parse_report(raw: Any) -> ReportIn:
     """Validate a report; raise one InputError naming every field and number that is wrong. The rules that depend
     on who reports (the quota, the tree's member count) are in `check_for_unit`."""
-    report = validated(ReportIn, raw)
+    try:
+        report = validated(ReportIn, raw)
+    except InputError as error:
+        raise InputError([_in_words(p) for p in error.problems]) from None
     problems = [p for subject, counts in report.subjects.items() for p in _check(subject, counts)]
     if problems:
         raise InputError(problems)
     return report
+
+
+def _in_words(problem: Problem) -> Problem:
+    """A sick or maternity leave counted as not rated, told in Vietnamese and English with the field named."""
+    name = (problem.field or "").rsplit(".", 1)[-1]
+    if problem.rule != NOT_A_REASON_RULE or name not in NOT_A_REASON:
+        return problem
+    vi, en = not_a_reason(name)
+    return Problem(rule=problem.rule, field=problem.field, row=problem.row, vi=vi, en=en)
 
 
 def check_for_unit(report: ReportIn, level: str, tree_members: int) -> None:
