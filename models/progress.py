@@ -13,6 +13,8 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Integer, and_, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
+from models.calendar import deadline_day
+from models.campaign_config import new_member_reference_date
 from models.decisions import decisions, self_ratings
 from models.enums import DONE_STATUSES, AssignmentStatus, NoticeStatus
 from models.levels import level_rank
@@ -39,6 +41,13 @@ class LevelProgress(BaseModel):
     pending: int
     exempt: int
     completion_pct: float
+
+
+class TrackProgress(BaseModel):
+    """The units on one track of the campaign (diện riêng), against their own deadlines."""
+
+    title: str
+    levels: list[LevelProgress]
 
 
 class SubjectResults(BaseModel):
@@ -79,6 +88,10 @@ class Progress(BaseModel):
     organizations_by_type: dict[str, SubjectResults] = {}
     # Reports whose member total differs from the tree's, with the reason the unit gave: for the level above.
     member_total_notes: list[MemberTotalNote] = []
+    # The units on a track of their own, per track (`levels` above counts every unit, each against its own date).
+    tracks: dict[str, TrackProgress] = {}
+    # Members admitted less than 6 months before this date are not rated (`not_evaluated.new`).
+    new_member_reference_date: str = ""
 
 
 def pct(part: int, whole: int) -> float:
@@ -94,11 +107,14 @@ def progress(
         root = unit_by_code(session, root_code, field="root")
     assert root is not None
     organizations = organization_results(session, campaign, root, levels)
+    every_level, tracks = _levels(session, campaign, root, now, levels)
     return Progress(
         campaign=campaign.key,
         at=now.isoformat(),
         root=root.code,
-        levels=_levels(session, campaign, root, now, levels),
+        levels=every_level,
+        tracks=tracks,
+        new_member_reference_date=new_member_reference_date(campaign.config, campaign.year).isoformat(),
         results={**_results(session, campaign, root), "organization": organizations.pop("headline")},
         organizations_by_type=organizations,
         member_total_notes=_member_total_notes(session, campaign, root),
@@ -110,7 +126,8 @@ def progress(
 
 def _levels(
     session: Session, campaign: Campaign, root: OrgUnit, now: pendulum.DateTime, levels: tuple[str, ...]
-) -> list[LevelProgress]:
+) -> tuple[list[LevelProgress], dict[str, TrackProgress]]:
+    """Per milestone and level over every unit; and the same for the units of each track, dated by their track."""
     done = Assignment.status.in_(DONE)
     exempt = Assignment.status == AssignmentStatus.EXEMPT.value
     open_ = ~Assignment.status.in_((*DONE, AssignmentStatus.EXEMPT.value))
@@ -124,6 +141,8 @@ def _levels(
             Milestone.position,
             Milestone.deadline,
             OrgUnit.level,
+            Assignment.track,
+            func.max(Assignment.due_before),
             func.count(),
             count(done),
             count(and_(done, Assignment.on_time.is_(True))),
@@ -134,32 +153,45 @@ def _levels(
         .join(Milestone, Milestone.id == Assignment.milestone_id)
         .join(OrgUnit, OrgUnit.id == Assignment.unit_id)
         .where(Assignment.campaign_id == campaign.id, OrgUnit.path.startswith(root.path, autoescape=True))
-        .group_by(Milestone.key, Milestone.position, Milestone.deadline, OrgUnit.level)
+        .group_by(Milestone.key, Milestone.position, Milestone.deadline, OrgUnit.level, Assignment.track)
     )
+    every: dict[tuple[int, int, str, str], tuple[str, list[int]]] = {}
+    tracked: dict[str, dict[tuple[int, int, str, str], tuple[str, list[int]]]] = {}
+    for key, position, deadline, level, track, latest, *counts in session.execute(query).tuples():
+        order = (position, -level_rank(levels, level), key, level)
+        date, summed = every.get(order, (deadline.isoformat(), [0] * len(counts)))
+        every[order] = (date, [a + b for a, b in zip(summed, counts, strict=True)])
+        if track is not None:
+            own = deadline_day(pendulum.instance(latest), campaign.timezone).isoformat()
+            tracked.setdefault(track, {})[order] = (own, list(counts))
+    # In the config's order, with their titles.
+    titles = {str(t.get("name")): str(t.get("title") or t.get("name")) for t in campaign.config.get("tracks") or []}
+    named = [name for name in titles if name in tracked] + sorted(set(tracked) - set(titles))
+    return _rows(every), {
+        name: TrackProgress(title=titles.get(name, name), levels=_rows(tracked[name])) for name in named
+    }
+
+
+def _rows(found: dict[tuple[int, int, str, str], tuple[str, list[int]]]) -> list[LevelProgress]:
     rows = []
-    for key, position, deadline, level, units, submitted, on_time, overdue, pending, exempted in session.execute(
-        query
-    ).tuples():
+    for (_, _, key, level), (deadline, counts) in sorted(found.items()):
+        units, submitted, on_time, overdue, pending, exempted = counts
         rows.append(
-            (
-                position,
-                level_rank(levels, level),
-                LevelProgress(
-                    level=level,
-                    milestone=key,
-                    deadline=deadline.isoformat(),
-                    units=units,
-                    submitted=submitted,
-                    on_time=on_time,
-                    late=submitted - on_time,
-                    overdue=overdue,
-                    pending=pending,
-                    exempt=exempted,
-                    completion_pct=pct(submitted, units - exempted),
-                ),
+            LevelProgress(
+                level=level,
+                milestone=key,
+                deadline=deadline,
+                units=units,
+                submitted=submitted,
+                on_time=on_time,
+                late=submitted - on_time,
+                overdue=overdue,
+                pending=pending,
+                exempt=exempted,
+                completion_pct=pct(submitted, units - exempted),
             )
         )
-    return [row for _, _, row in sorted(rows, key=lambda r: (r[0], -r[1]))]
+    return rows
 
 
 def _results(session: Session, campaign: Campaign, root: OrgUnit) -> dict[str, SubjectResults]:
