@@ -192,20 +192,31 @@ def build_board(
     level (milestones named by `titles`); the `late` units."""
     tables = [_summary(whole)]
     if units:
-        tables += _per_unit(units, organizations)
+        tables += _per_unit(units, organizations, reference_date(whole))
     by_type = getattr(whole, "organizations_by_type", None) or {}
     if by_type:
         tables.append(_by_type(by_type))
     tables.append(_levels(whole, titles))
+    tables += _tracks(whole, titles)
     tables.append(_late(late, titles))
     return Board(head, tables)
 
 
+def reference_date(report: Progress) -> dt.date | None:
+    """The campaign's reference date for members admitted less than 6 months (rules.new_member_reference_date)."""
+    given = getattr(report, "new_member_reference_date", "")
+    return dt.date.fromisoformat(given) if given else None
+
+
+def new_members_note(reference: dt.date) -> str:
+    return f"Kết nạp dưới 6 tháng: tính đến ngày {reference:%d/%m/%Y}."
+
+
 def _summary(report: Progress) -> Table:
     columns = ["Đối tượng", "Tổng số", "Không đánh giá", *RATING_COLUMNS]
-    table = Table(
-        "Kết quả", "I. Tổng hợp kết quả đánh giá, xếp loại", columns, note="Tỷ lệ tính trên số được đánh giá."
-    )
+    reference = reference_date(report)
+    note = "Tỷ lệ tính trên số được đánh giá." + (f" {new_members_note(reference)}" if reference else "")
+    table = Table("Kết quả", "I. Tổng hợp kết quả đánh giá, xếp loại", columns, note=note)
     for subject, results in report.results.items():
         c = Counts.of(results)
         if c.total:
@@ -213,10 +224,13 @@ def _summary(report: Progress) -> Table:
     return table
 
 
-def _per_unit(units: list[tuple[str, Progress]], organizations: list[Any] | None) -> list[Table]:
+def _per_unit(
+    units: list[tuple[str, Progress]], organizations: list[Any] | None, reference: dt.date | None = None
+) -> list[Table]:
     note = "Tỷ lệ tính trên số được đánh giá; dòng Tổng cộng là tổng các dòng trên."
     orgs = Table("Tổ chức đảng", "Biểu (a): Kết quả xếp loại tổ chức đảng", ORG_COLUMNS, note=note)
-    members = Table("Đảng viên", "Biểu (b): Kết quả xếp loại đảng viên", MEMBER_COLUMNS, note=note)
+    member_note = f"{note} {new_members_note(reference)}" if reference else note
+    members = Table("Đảng viên", "Biểu (b): Kết quả xếp loại đảng viên", MEMBER_COLUMNS, note=member_note)
     org_sum, member_sum = Counts(), Counts()
     for number, (name, report) in enumerate(units, start=1):
         org = Counts.of(organizations[number - 1] if organizations else report.results.get("organization"))
@@ -252,24 +266,51 @@ def _by_type(by_type: dict[str, Any]) -> Table:
     return table
 
 
+LEVEL_COLUMNS = [
+    "Mốc",
+    "Cấp",
+    "Hạn",
+    "Số đơn vị",
+    "Đã nộp",
+    "Đúng hạn",
+    "Trễ hạn",
+    "Quá hạn",
+    "Chưa đến hạn",
+    "Được miễn",
+    "Hoàn thành (%)",
+]
+
+
 def _levels(report: Progress, titles: dict[str, str]) -> Table:
-    columns = [
-        "Mốc",
-        "Cấp",
-        "Hạn",
-        "Số đơn vị",
-        "Đã nộp",
-        "Đúng hạn",
-        "Trễ hạn",
-        "Quá hạn",
-        "Chưa đến hạn",
-        "Được miễn",
-        "Hoàn thành (%)",
-    ]
-    table = Table(
-        "Tiến độ", "II. Tiến độ theo mốc và cấp", columns, note="Tỷ lệ hoàn thành tính trên số đơn vị phải nộp."
-    )
-    for r in report.levels:
+    note = "Tỷ lệ hoàn thành tính trên số đơn vị phải nộp."
+    tracks = getattr(report, "tracks", None) or {}
+    if tracks:
+        note += (
+            " Gồm cả các đơn vị thuộc diện riêng, mỗi đơn vị tính theo hạn của mình; hạn ghi ở đây là hạn chung, "
+            "hạn và tiến độ của từng diện ở các biểu sau."
+        )
+    table = Table("Tiến độ", "II. Tiến độ theo mốc và cấp", LEVEL_COLUMNS, note=note)
+    _level_rows(table, report.levels, titles)
+    return table
+
+
+def _tracks(report: Progress, titles: dict[str, str]) -> list[Table]:
+    """A table per track (diện riêng): its units only, against the track's own deadlines."""
+    tables = []
+    for number, track in enumerate((getattr(report, "tracks", None) or {}).values(), start=1):
+        table = Table(
+            f"Tiến độ diện {number}",
+            f"II.{number}. Tiến độ của diện riêng: {track.title}",
+            LEVEL_COLUMNS,
+            note="Chỉ các đơn vị thuộc diện này, theo hạn riêng của diện.",
+        )
+        _level_rows(table, track.levels, titles)
+        tables.append(table)
+    return tables
+
+
+def _level_rows(table: Table, levels: list[Any], titles: dict[str, str]) -> None:
+    for r in levels:
         table.rows.append(
             [
                 titles.get(r.milestone, "(mốc không tên)"),
@@ -285,7 +326,6 @@ def _levels(report: Progress, titles: dict[str, str]) -> Table:
                 Share(r.submitted, r.units - r.exempt),
             ]
         )
-    return table
 
 
 def _late(late: list[OverdueUnit], titles: dict[str, str]) -> Table:
