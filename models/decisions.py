@@ -14,7 +14,8 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from models.audit import audit
-from models.enums import DONE_STATUSES, NoticeKind, NoticeStatus
+from models.deciders import decided_by
+from models.enums import DONE_STATUSES, AssignmentStatus, NoticeKind, NoticeStatus
 from models.errors import InputError, Problem, capped
 from models.outbox_keys import notice_key
 from models.reports import QUOTA, QUOTA_OVERRIDE, RATINGS, SUBJECT_VI
@@ -41,12 +42,14 @@ def decide(
     ratings: dict[str, str],
     now: pendulum.DateTime,
     actor: str,
+    levels: tuple[str, ...],
     override_reason: str | None = None,
     reason: str | None = None,
 ) -> list[GroupRow]:
-    """Decide (or decide again) the ratings of some of `decider`'s children, all or nothing."""
+    """Decide (or decide again) the ratings of some of the units `decider` decides (models.deciders), all or
+    nothing; a unit is decided after it has reported and after every unit it decides has been decided."""
     _lock(session, campaign)
-    units = _children(session, campaign, decider, ratings)
+    units = _group_members(session, campaign, decider, ratings, levels)
     current = _current(session, campaign.id, decider.id)
     after = {**{unit_id: row.rating for unit_id, row in current.items()}, **{u.id: ratings[u.code] for u in units}}
     override = override_reason or next((r.quota_override for r in current.values() if r.quota_override), None)
@@ -89,7 +92,7 @@ def decide(
             details={"decider": decider.code, "quota_override": bool(override_reason)},
         )
     session.flush()
-    return group(session, campaign, decider)
+    return group(session, campaign, decider, levels)
 
 
 def _told(
@@ -124,15 +127,9 @@ def _told(
     )
 
 
-def group(session: Session, campaign: Campaign, decider: OrgUnit) -> list[GroupRow]:
-    """Every child of `decider` in the campaign, with its self-rating and current decision."""
-    children = list(
-        session.scalars(
-            select(OrgUnit)
-            .where(OrgUnit.parent_id == decider.id, OrgUnit.id.in_(_assigned(campaign.id)))
-            .order_by(OrgUnit.code)
-        )
-    )
+def group(session: Session, campaign: Campaign, decider: OrgUnit, levels: tuple[str, ...]) -> list[GroupRow]:
+    """Every unit `decider` decides in the campaign, with its self-rating and current decision."""
+    children = list(session.scalars(decided_by(campaign.id, decider, levels)))
     current = _current(session, campaign.id, decider.id)
     own = self_ratings(session, campaign.id, [c.id for c in children])
     return [
@@ -190,16 +187,16 @@ def _assigned(campaign_id: int) -> Select[tuple[int]]:
     return select(Assignment.unit_id).where(Assignment.campaign_id == campaign_id)
 
 
-def _children(session: Session, campaign: Campaign, decider: OrgUnit, ratings: dict[str, str]) -> list[OrgUnit]:
+def _group_members(
+    session: Session, campaign: Campaign, decider: OrgUnit, ratings: dict[str, str], levels: tuple[str, ...]
+) -> list[OrgUnit]:
     if not ratings:
         raise InputError(
             [Problem(rule="required", field="ratings", vi="chưa có xếp loại nào", en="no rating was given")]
         )
     found = {
         u.code: u
-        for u in session.scalars(
-            select(OrgUnit).where(OrgUnit.code.in_(list(ratings)), OrgUnit.id.in_(_assigned(campaign.id)))
-        )
+        for u in session.scalars(decided_by(campaign.id, decider, levels).where(OrgUnit.code.in_(list(ratings))))
     }
     assessed = set(self_ratings(session, campaign.id, [u.id for u in found.values()])) | _submitted(
         session, campaign.id, [u.id for u in found.values()]
@@ -216,15 +213,15 @@ def _children(session: Session, campaign: Campaign, decider: OrgUnit, ratings: d
                     en=f"no rating '{rating}'; use one of: {', '.join(RATINGS)}",
                 )
             )
-        if unit is None or unit.parent_id != decider.id:
+        if unit is None:
             problems.append(
                 Problem(
                     rule="not_in_group",
                     field=where,
-                    vi=f"«{code}» không phải đơn vị trực thuộc {decider.code} trong đợt này: cấp trên trực tiếp "
-                    "quyết định xếp loại",
-                    en=f"'{code}' is not directly under {decider.code} in this campaign: the level directly above "
-                    "decides its rating",
+                    vi=f"{decider.code} không quyết định xếp loại «{code}» trong đợt này: cấp ủy cấp trên trực tiếp "
+                    "theo quan hệ quản lý quyết định (chi bộ trực thuộc: đảng ủy cơ sở)",
+                    en=f"{decider.code} does not decide '{code}''s rating in this campaign: the committee directly "
+                    "above by the management line does (a branch: its grassroots committee)",
                 )
             )
         elif unit.id not in assessed:
@@ -236,9 +233,33 @@ def _children(session: Session, campaign: Campaign, decider: OrgUnit, ratings: d
                     en=f"'{code}' has not submitted its self-assessment yet: the rating is decided after it",
                 )
             )
+        elif undecided := _undecided_below(session, campaign, unit, levels):
+            shown = ", ".join(undecided[:10]) + (f" … (+{len(undecided) - 10})" if len(undecided) > 10 else "")
+            problems.append(
+                Problem(
+                    rule="group_not_decided",
+                    field=where,
+                    vi=f"«{code}» chưa quyết định xếp loại {len(undecided)} đơn vị do mình quyết định ({shown}): "
+                    "xếp loại một tổ chức sau khi các đơn vị của nó đã được xếp loại",
+                    en=f"'{code}' has not yet decided the ratings of {len(undecided)} units it decides ({shown}): an "
+                    "organization is rated after its units",
+                )
+            )
     if problems:
         raise InputError(capped(problems))
     return [found[code] for code in ratings]
+
+
+def _undecided_below(session: Session, campaign: Campaign, unit: OrgUnit, levels: tuple[str, ...]) -> list[str]:
+    """The units `unit` decides that have no decision yet (exempt ones aside): it is rated after them."""
+    decided = select(RatingDecision.unit_id).where(
+        RatingDecision.campaign_id == campaign.id, RatingDecision.current.is_(True)
+    )
+    exempt = select(Assignment.unit_id).where(
+        Assignment.campaign_id == campaign.id, Assignment.status == AssignmentStatus.EXEMPT.value
+    )
+    query = decided_by(campaign.id, unit, levels).where(OrgUnit.id.not_in(decided), OrgUnit.id.not_in(exempt))
+    return [u.code for u in session.scalars(query)]
 
 
 def _submitted(session: Session, campaign_id: int, unit_ids: list[int]) -> set[int]:

@@ -22,6 +22,7 @@ from models.dashboard_activity import (
     submissions_per_day,
 )
 from models.dashboard_tree import NodeFigures, ancestors, campaigns_for, children_figures, search_units
+from models.deciders import decider_of
 from models.decisions import group
 from models.lookup import campaign_by_key, unit_by_code
 from models.overdue import OverdueUnit
@@ -200,7 +201,8 @@ class UnitDetail(BaseModel):
     notices: list[NoticeRow]
     audit: list[AuditRow]
     may_submit: bool
-    may_decide: bool
+    may_decide: bool  # accept or return: the parent
+    may_rate: bool = False  # decide the rating: the decider by the management line
     admin: bool
     today: dt.date
     # The unit's rating as an organization: its self-rating beside the level above's decision (tự đánh giá →
@@ -244,7 +246,9 @@ def unit_detail(app: App, actor: Actor, key: str, code: str, now: pendulum.DateT
             if assignment_id in reports:
                 item.report_version, item.report = reports[assignment_id]
         children = len(session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id == unit.id)).all())
-        siblings = rating_rows(group(session, campaign, parent)) if parent is not None else []
+        levels = app.settings.levels
+        decider = decider_of(session, unit, levels)
+        siblings = rating_rows(group(session, campaign, decider, levels)) if decider is not None else []
         return UnitDetail(
             campaign=_ref(campaign),
             unit=_unit(unit),
@@ -257,8 +261,9 @@ def unit_detail(app: App, actor: Actor, key: str, code: str, now: pendulum.DateT
             audit=audit_trail(session, campaign.id, ids),
             may_submit=actor.admin or actor.unit_id == unit.id,
             may_decide=actor.admin or (actor.unit_id is not None and actor.unit_id == unit.parent_id),
+            may_rate=actor.admin or (decider is not None and actor.unit_id == decider.id),
             admin=actor.admin,
             today=now.in_timezone(campaign.timezone).date(),
             rating=next((row for row in siblings if row.unit == unit.code), None),
-            group=rating_rows(group(session, campaign, unit)) if children else [],
+            group=rating_rows(group(session, campaign, unit, levels)) if children else [],
         )

@@ -1,14 +1,15 @@
 """The level above decides its units' ratings (quyết định xếp loại), and reads its group: self-ratings beside
-decisions. The decider is the parent unit (its token) or the board."""
+decisions. The decider (models.deciders: the committee above by the management line) acts with its token, or the
+board does."""
 
 from __future__ import annotations
 
 import pendulum
 
+from models.deciders import decider_of
 from models.decisions import GroupRow, decide, group
 from models.errors import fail
 from models.lookup import campaign_by_key, unit_by_code
-from models.tables import OrgUnit
 from service.access import Actor, Forbidden
 from service.bootstrap import App
 from service.views import RatingGroupView, RatingRow
@@ -30,7 +31,8 @@ def decide_ratings(
         deciding = unit_by_code(session, decider, field="decider")
         if not (actor.admin or actor.unit_id == deciding.id):
             raise Forbidden("quyết định xếp loại thay cấp trên", "decide ratings for another level")
-        rows = decide(session, found, deciding, ratings, now, actor.name, override_reason, reason)
+        levels = app.settings.levels
+        rows = decide(session, found, deciding, ratings, now, actor.name, levels, override_reason, reason)
         return _view(campaign, decider, rows)
 
 
@@ -44,10 +46,9 @@ def decide_unit(
     override_reason: str | None = None,
     reason: str | None = None,
 ) -> RatingGroupView:
-    """One unit's rating, decided by its parent (the dashboard's form on the unit's page)."""
+    """One unit's rating, decided by its decider (the dashboard's form on the unit's page)."""
     with app.unit_of_work() as session:
-        rated = unit_by_code(session, unit)
-        parent = session.get(OrgUnit, rated.parent_id) if rated.parent_id else None
+        parent = decider_of(session, unit_by_code(session, unit), app.settings.levels)
         if parent is None:
             raise fail(
                 "no_level_above",
@@ -64,7 +65,7 @@ def rating_group(app: App, actor: Actor, campaign: str, decider: str) -> RatingG
         found = campaign_by_key(session, campaign)
         deciding = unit_by_code(session, decider, field="decider")
         actor.require_read(deciding)
-        return _view(campaign, decider, group(session, found, deciding))
+        return _view(campaign, decider, group(session, found, deciding, app.settings.levels))
 
 
 def rating_rows(rows: list[GroupRow]) -> list[RatingRow]:

@@ -215,3 +215,53 @@ def test_the_unit_is_told_of_its_rating_and_of_a_rerating_at_a_real_smtp_server(
     assert told[0].count("đã quyết định xếp loại") == 1 and told[0].count("đã xếp loại lại") == 1
     assert "từ “Hoàn thành tốt nhiệm vụ” thành Hoàn thành nhiệm vụ" in told[0]
     assert "Đảng viên bị kỷ luật sau công bố" in told[0]
+
+
+LINE_TREE = """code,parent,name,level,members,contacts
+X,,Đảng ủy xã,commune,0,
+G,X,Đảng bộ cơ sở G,grassroots,0,
+P,G,Đảng bộ bộ phận P,partial,0,
+B1,P,Chi bộ 1,branch,10,
+B2,P,Chi bộ 2,branch,10,
+B3,G,Chi bộ 3,branch,10,
+"""
+LINE_CONFIG = """key: m-2026
+title: "Kiểm điểm 2026"
+year: 2026
+plan_number: 1-KH/ĐU
+root: X
+launch: 2026-11-23
+milestones:
+  - {key: grassroots_review, levels: [branch, partial, grassroots], deadline: 2026-12-15}
+"""
+
+
+def test_the_decider_is_the_grassroots_committee_by_the_management_line(kiemdiem, env, tmp_path: Path) -> None:
+    """A branch under a đảng bộ bộ phận is decided by the grassroots committee (the intermediate committee only
+    proposes); an organization is decided after every unit it decides."""
+    env["KIEMDIEM_LEVELS"] = "province,district,commune,bloc,grassroots,partial,branch"
+    assert kiemdiem("units", "import", write(tmp_path / "t.csv", LINE_TREE), "--at", AT).exit_code == 0
+    assert kiemdiem("campaign", "launch", write(tmp_path / "c.yaml", LINE_CONFIG), "--at", AT).exit_code == 0
+    for code, members in (("B1", 10), ("B2", 10), ("B3", 10), ("P", 20), ("G", 30)):  # lower levels first
+        report = {"subjects": {"member": {"total": members, "evaluated": members, "good": members}}}
+        path = write(tmp_path / f"{code}.yaml", yaml.safe_dump({**report, "self_rating": "good"}))
+        ran = kiemdiem(
+            "status", "submit", "--campaign", "m-2026", "--unit", code, "--milestone", "grassroots_review",
+            "--report", path, "--at", AT,
+        )  # fmt: skip
+        assert ran.exit_code == 0, ran.stderr
+
+    def decide_as(decider: str, ratings: dict[str, str]):  # type: ignore[no-untyped-def]
+        path = write(tmp_path / f"{decider}-r.yaml", yaml.safe_dump(ratings))
+        return kiemdiem("status", "decide", "--campaign", "m-2026", "--decider", decider, "--ratings", path)
+
+    by_p = decide_as("P", {"B1": "good"})
+    assert by_p.exit_code == 2 and "[not_in_group]" in by_p.stderr  # the intermediate committee only proposes
+    early = decide_as("X", {"G": "good"})
+    assert early.exit_code == 2 and "[group_not_decided]" in early.stderr and "B1, B2, B3, P" in early.stderr
+    group = json.loads(
+        kiemdiem("status", "ratings", "--campaign", "m-2026", "--decider", "G", "--format", "json").stdout
+    )
+    assert [row["unit"] for row in group["units"]] == ["B1", "B2", "B3", "P"]
+    assert decide_as("G", {"B1": "good", "B2": "good", "B3": "completed", "P": "good"}).exit_code == 0
+    assert decide_as("X", {"G": "good"}).exit_code == 0
