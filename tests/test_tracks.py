@@ -14,9 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from openpyxl import load_workbook
 
-from tests.conftest import write
+from models.campaign_config import parse_campaign_config
+from models.errors import InputError
+from service.settings import Settings
+from tests.conftest import ROOT, write
 from tests.sinks import SmtpSink, smtp_sink
 
 KEY = "tt-2026"
@@ -231,3 +235,25 @@ def test_a_track_by_levels_and_a_subtree(kiemdiem, tmp_path: Path) -> None:
     assert json.loads(launched.stdout)["tracks"] == {"s": 2}
     shown = progress(kiemdiem, "2027-01-01T09:00:00+07:00")
     assert shown["levels"][0]["overdue"] == 0 and shown["tracks"]["s"]["levels"][0]["pending"] == 2
+
+
+def province_with_track(**deadlines: str) -> dict[str, Any]:
+    """The present-day province example with its commented track uncommented, its deadlines replaced by these."""
+    raw = yaml.safe_load((ROOT / "deploy" / "campaign.province.yaml").read_text(encoding="utf-8"))
+    example = (ROOT / "deploy" / "campaign.province.yaml").read_text(encoding="utf-8").split("# tracks:\n")[1]
+    track = yaml.safe_load("\n".join(line[2:] for line in example.split("\n\n")[0].splitlines()))
+    raw["tracks"] = [{**track[0], "deadlines": deadlines}] if deadlines else track
+    return raw
+
+
+def test_the_province_example_track_and_lower_levels_first_within_a_track() -> None:
+    levels = Settings(database_url="sqlite://").levels
+    config = parse_campaign_config(province_with_track(), levels)
+    assert [t.name for t in config.tracks] == ["special_function"]
+    # the province's own review (31/12) may come before the track's committees (15/01): they are not on it
+    assert config.milestone("province_review").deadline < config.tracks[0].deadlines["commune_review"]
+    with pytest.raises(InputError) as refused:
+        parse_campaign_config(province_with_track(grassroots_review="2027-01-15", commune_review="2027-01-10"), levels)
+    [problem] = refused.value.problems
+    assert (problem.rule, problem.field) == ("deadline_order", "tracks[0].deadlines.commune_review")
+    assert "cấp dưới trước, cấp trên sau" in problem.vi and "lower levels first" in problem.en
