@@ -6,11 +6,12 @@ those evaluated (results) or of the units that must report (progress: exempt uni
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pendulum
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Integer, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, Integer, Select, Text, and_, case, cast, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from models.calendar import deadline_day
@@ -197,19 +198,76 @@ def _rows(found: dict[tuple[int, int, str, str], tuple[str, list[int]]]) -> list
 def _results(session: Session, campaign: Campaign, root: OrgUnit) -> dict[str, SubjectResults]:
     """Whose report covers what: a unit's report covers its subtree, so each subject counts the topmost reports of
     the view (a grassroots organization's report, not its branches' as well); a unit's reports for several
-    milestones count once, the latest milestone's. (Organizations are counted by `organization_results`.)"""
-    columns = (
-        ReportLine.total,
-        ReportLine.evaluated,
-        ReportLine.excellent,
-        ReportLine.good,
-        ReportLine.completed,
-        ReportLine.not_completed,
-        ReportLine.probationary,
-        ReportLine.not_evaluated,
+    milestones count once, the latest milestone's. (Organizations are counted by `organization_results`.)
+
+    All in the database: the view's reporting lines (`rep`), each kept unless the same unit reported the subject
+    for a later milestone or one of its ancestors in the view reported it (one anti-join per ancestor, walking up
+    `parent_id` as deep as the view goes), summed per subject and per distinct set of not-evaluated reasons."""
+    rep = _reporting_lines(campaign, root).cte("rep")
+    counts = [c for c in rep.c if c.name.startswith("n")]
+    per_parent = (
+        select(
+            rep.c.subject,
+            rep.c.parent_id,
+            rep.c.reasons,
+            func.count().label("lines"),
+            *(func.sum(c).label(c.name) for c in counts),
+        )
+        .where(rep.c.position == rep.c.latest)
+        .group_by(rep.c.subject, rep.c.parent_id, rep.c.reasons)
+        .subquery("per_parent")
     )
-    query = (
-        select(OrgUnit.id, OrgUnit.path, Milestone.position, ReportLine.subject, *columns)
+    counts = [c for c in per_parent.c if c.name.startswith("n")]
+    query = select(
+        per_parent.c.subject, per_parent.c.reasons, func.sum(per_parent.c.lines), *(func.sum(c) for c in counts)
+    ).group_by(per_parent.c.subject, per_parent.c.reasons)
+    child = aliased(OrgUnit)
+    reporters = (
+        select(rep.c.unit_id, rep.c.subject)
+        .distinct()
+        .where(exists().where(child.parent_id == rep.c.unit_id))
+        .cte("reporters")
+    )
+    above: Any = per_parent.c.parent_id
+    for _ in range(_view_depth(session, root)):
+        ancestor, step = aliased(reporters), aliased(OrgUnit)
+        query = query.where(~exists().where(ancestor.c.unit_id == above, ancestor.c.subject == per_parent.c.subject))
+        query = query.outerjoin(step, step.id == above)
+        above = step.parent_id
+    found = {subject: SubjectResults() for subject in SUBJECTS}
+    parsed: dict[str | None, dict[str, int]] = {}
+    for subject, text, lines, *numbers in session.execute(query).tuples():
+        if text not in parsed:
+            parsed[text] = (json.loads(text) if text else None) or {}
+        found[subject] = _add(found[subject], (*numbers, {r: n * lines for r, n in parsed[text].items()}))
+    return found
+
+
+def _counted(line: Any) -> tuple[Any, ...]:
+    return (
+        line.total,
+        line.evaluated,
+        line.excellent,
+        line.good,
+        line.completed,
+        line.not_completed,
+        func.coalesce(line.probationary, 0),
+    )
+
+
+def _reporting_lines(campaign: Campaign, root: OrgUnit) -> Select[Any]:
+    """Every current report line of a submitted assignment in the view, but organizations': its unit and the unit's
+    parent, subject, milestone position, counts (`n0`…) and not-evaluated reasons as JSON text."""
+    return (
+        select(
+            Assignment.unit_id.label("unit_id"),
+            OrgUnit.parent_id.label("parent_id"),
+            ReportLine.subject.label("subject"),
+            Milestone.position.label("position"),
+            func.max(Milestone.position).over(partition_by=(Assignment.unit_id, ReportLine.subject)).label("latest"),
+            cast(ReportLine.not_evaluated, Text).label("reasons"),
+            *(column.label(f"n{i}") for i, column in enumerate(_counted(ReportLine))),
+        )
         .join(Report, Report.id == ReportLine.report_id)
         .join(Assignment, Assignment.id == Report.assignment_id)
         .join(Milestone, Milestone.id == Assignment.milestone_id)
@@ -222,25 +280,12 @@ def _results(session: Session, campaign: Campaign, root: OrgUnit) -> dict[str, S
             ReportLine.subject != "organization",
         )
     )
-    latest: dict[tuple[str, int], tuple[int, str, tuple[Any, ...]]] = {}
-    for unit_id, path, position, subject, *counts in session.execute(query).tuples():
-        kept = latest.get((subject, unit_id))
-        if kept is None or position > kept[0]:
-            latest[(subject, unit_id)] = (position, path, tuple(counts))
-    found = {subject: SubjectResults() for subject in SUBJECTS}
-    reporting: dict[str, set[str]] = {}
-    for (subject, unit_id), (_, _, _) in latest.items():
-        reporting.setdefault(subject, set()).add(str(unit_id))
-    for (subject, unit_id), (_, path, counts) in latest.items():
-        if _covered_above(path, str(unit_id), reporting[subject]):
-            continue
-        found[subject] = _add(found[subject], counts)
-    return found
 
 
-def _covered_above(path: str, unit_id: str, reporting: set[str]) -> bool:
-    """Whether a unit above this one (on its materialized path `/1/7/42/`) reported the same subject."""
-    return any(ancestor in reporting for ancestor in path.strip("/").split("/") if ancestor != unit_id)
+def _view_depth(session: Session, root: OrgUnit) -> int:
+    """How many levels the deepest unit of the tree is below `root` (an upper bound for the view's ancestors)."""
+    deepest = session.scalar(select(func.max(OrgUnit.depth))) or 0
+    return max(deepest - root.depth, 0)
 
 
 def _add(total: SubjectResults, counts: tuple[Any, ...]) -> SubjectResults:
