@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from entrypoints.cli import campaign, outbox, report, run, status, tokens, units
+from entrypoints.cli import campaign, deploy, outbox, report, run, status, tokens, units
 
 app = typer.Typer(
     name="kiemdiem",
@@ -23,6 +23,7 @@ app.add_typer(outbox.outbox_app, name="outbox")
 app.add_typer(outbox.notify_app, name="notify")
 app.add_typer(tokens.tokens_app, name="tokens")
 app.add_typer(report.report_app, name="report")
+app.add_typer(deploy.deploy_app, name="deploy")
 for command in (run.progress_cmd, run.serve_cmd, run.dashboard_cmd, run.simulate_cmd, run.demo):
     app.command(command.__name__.removesuffix("_cmd"))(command)
 
