@@ -115,6 +115,9 @@ class MilestoneConfig(BaseModel):
     scope: Literal["subtree", "root", "below_root"] = "subtree"
     deadline: dt.date
     after_children: str | None = Field(default=None, pattern=KEY_PATTERN)
+    # The decision step on its own date: the level that decides these units' ratings (models.deciders) decides by
+    # then; it is reminded of the units waiting, and escalated when late (models.decision_sweep).
+    decision_deadline: dt.date | None = None
     # The plan-issued step is done by the launch itself.
     complete_at_launch: StrictBool = False
 

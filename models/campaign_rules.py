@@ -4,6 +4,7 @@ date of "new" members, contacts, routing. (Tracks: models.track_rules; against t
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections import deque
@@ -174,6 +175,18 @@ def _check_deadline(config: CampaignConfig, milestone: MilestoneConfig, where: s
                 vi=f"hạn {milestone.deadline:%d/%m/%Y} của mốc «{milestone.key}» cách ngày triển khai quá "
                 f"{MAX_DAYS} ngày",
                 en=f"deadline {milestone.deadline} of '{milestone.key}' is more than {MAX_DAYS} days after the launch",
+            )
+        ]
+    decision = milestone.decision_deadline
+    if decision is not None and not milestone.deadline <= decision <= milestone.deadline + dt.timedelta(MAX_DAYS):
+        return [
+            Problem(
+                rule="decision_before_deadline",
+                field=f"{where}.decision_deadline",
+                vi=f"hạn quyết định xếp loại {decision:%d/%m/%Y} của mốc «{milestone.key}» phải từ hạn tự đánh giá "
+                f"{milestone.deadline:%d/%m/%Y} trở đi (và không quá {MAX_DAYS} ngày sau)",
+                en=f"the decision deadline {decision} of '{milestone.key}' must be on or after its deadline "
+                f"{milestone.deadline} (and at most {MAX_DAYS} days after)",
             )
         ]
     return []

@@ -36,6 +36,8 @@ class NoticeKind(enum.StrEnum):
     RETURNED = "returned"  # the level above sent the unit's submission back for correction
     DEADLINE_CHANGED = "deadline_changed"  # an amendment moved the deadline: the new date, the document, the reason
     RATING_DECIDED = "rating_decided"  # the level above decided (or re-decided) the unit's rating
+    DECISION_DUE = "decision_due"  # to a decider: units reported and waiting for its decision, before its deadline
+    DECISION_OVERDUE = "decision_overdue"  # past the decision deadline: to the decider and the level above it
 
 
 class NoticeStatus(enum.StrEnum):

@@ -121,6 +121,8 @@ class NoticeContext:
     # deadline_changed: the amending document (công văn) and the deadline it replaces.
     document: str = ""
     old_deadline: dt.date | None = None
+    # decision_due, decision_overdue: how many units wait for the decider (named in missing_children, up to 50).
+    waiting: int = 0
     # rating_decided: the rating decided, the one it replaces (a re-rating), and who decided.
     rating: str = ""
     previous_rating: str = ""
@@ -168,6 +170,8 @@ class NoticeContext:
             "previous": RATING_VI.get(self.previous_rating, self.previous_rating),
             "previous_en": self.previous_rating.replace("_", " "),
             "decider": self.decider,
+            "waiting": self.waiting,
+            "waiting_en": plural(self.waiting, "unit"),
         }
 
 

@@ -55,6 +55,8 @@ def notice_contexts(
             if milestone
             else None
         )
+        if "deadline" in entry.details:  # a decision's own deadline, not the milestone's
+            deadline = dt.date.fromisoformat(entry.details["deadline"])
         late = _days_past(entry, deadline, config.timezone) if entry.kind == NoticeKind.CATCH_UP else None
         found[entry.id] = NoticeContext(
             kind=entry.kind,
@@ -65,7 +67,8 @@ def notice_contexts(
             unit_code=unit.code,
             milestone_title=milestone.title if milestone else None,
             deadline=deadline,
-            missing_children=tuple(entry.details.get("missing_children", [])),
+            missing_children=tuple(entry.details.get("missing_children", entry.details.get("waiting", []))),
+            waiting=int(entry.details.get("count", 0)),
             replaces=tuple(entry.details.get("replaces", [])),
             reason=str(entry.details.get("reason", "")),
             link=f"{public_url.rstrip('/')}/campaigns/{campaign.key}/units/{unit.code}" if public_url else None,

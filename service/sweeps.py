@@ -10,6 +10,7 @@ from typing import Any
 import pendulum
 from sqlalchemy import select
 
+from models.decision_sweep import sweep_decisions
 from models.enums import CampaignStatus
 from models.lookup import campaign_by_key
 from models.sweep import Batch, SweepCounts, plan_batches, sweep_batch
@@ -167,4 +168,6 @@ def _sweep_campaign(
     for batch in batches(app, campaign):
         total.add(run_batch(app, campaign, batch, now))
         faults.reach("sweep.after-batch")
+    with app.unit_of_work() as session:  # the deciders' notices: one small statement per milestone with a date
+        total.decided.update(+sweep_decisions(session, campaign, now, app.settings.levels))
     return {**total.as_dict(), "delivered": dict(deliver_campaign(app, campaign, now, sender))}

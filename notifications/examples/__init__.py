@@ -79,6 +79,14 @@ def _examples() -> dict[str, NoticeContext]:
         document="1076-CV/ĐU",
         reason="Lùi thời hạn để các chi bộ tổ chức kiểm điểm sau hội nghị Ban Chấp hành",
     )
+    waiting = ("CB-AP1", "CB-AP2", "CB-AP3", "CB-BINHTHANH")
+    found["decision_due"] = replace(
+        BASE, kind="decision_due", days=3, deadline=dt.date(2025, 12, 31), waiting=12, missing_children=waiting
+    )
+    found["decision_overdue"] = replace(
+        BASE, kind="decision_overdue", days=2, deadline=dt.date(2025, 12, 31), waiting=12, missing_children=waiting,
+        to=(PARENT,),
+    )  # fmt: skip
     found["rating_decided"] = replace(
         BASE,
         kind="rating_decided",
