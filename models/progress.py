@@ -11,13 +11,14 @@ from typing import Any
 
 import pendulum
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Integer, Select, Text, and_, case, cast, exists, func, select
+from sqlalchemy import Integer, Select, Text, and_, cast, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from models.calendar import deadline_day
 from models.campaign_config import new_member_reference_date
 from models.decisions import decisions, self_ratings
-from models.enums import DONE_STATUSES, AssignmentStatus, NoticeStatus
+from models.enums import DONE_STATUSES, NoticeStatus
+from models.level_progress import LevelProgress as LevelProgress
+from models.level_progress import TrackProgress, level_progress, pct
 from models.levels import level_rank
 from models.lookup import campaign_by_key, unit_by_code
 from models.reports import RATINGS
@@ -28,27 +29,6 @@ SUBJECTS = ("organization", "member", "leadership_collective", "leader")
 GRASSROOTS = "grassroots"
 BRANCH_TYPES = ("dang_bo_bo_phan", "chi_bo_truc_thuoc")
 ORGANIZATION_TYPES = ("dang_bo_co_so", "chi_bo_co_so", *BRANCH_TYPES, "upper_committee")
-
-
-class LevelProgress(BaseModel):
-    level: str
-    milestone: str
-    deadline: str
-    units: int
-    submitted: int
-    on_time: int
-    late: int
-    overdue: int
-    pending: int
-    exempt: int
-    completion_pct: float
-
-
-class TrackProgress(BaseModel):
-    """The units on one track of the campaign (diện riêng), against their own deadlines."""
-
-    title: str
-    levels: list[LevelProgress]
 
 
 class SubjectResults(BaseModel):
@@ -95,10 +75,6 @@ class Progress(BaseModel):
     new_member_reference_date: str = ""
 
 
-def pct(part: int, whole: int) -> float:
-    return round(100.0 * part / whole, 1) if whole else 0.0
-
-
 def progress(
     session: Session, campaign_key: str, root_code: str | None, now: pendulum.DateTime, levels: tuple[str, ...]
 ) -> Progress:
@@ -108,7 +84,7 @@ def progress(
         root = unit_by_code(session, root_code, field="root")
     assert root is not None
     organizations = organization_results(session, campaign, root, levels)
-    every_level, tracks = _levels(session, campaign, root, now, levels)
+    every_level, tracks = level_progress(session, campaign, root, now, levels)
     return Progress(
         campaign=campaign.key,
         at=now.isoformat(),
@@ -123,76 +99,6 @@ def progress(
         added_after_launch=_added_after_launch(session, campaign, root),
         notices=_notices_needing_attention(session, campaign, root),
     )
-
-
-def _levels(
-    session: Session, campaign: Campaign, root: OrgUnit, now: pendulum.DateTime, levels: tuple[str, ...]
-) -> tuple[list[LevelProgress], dict[str, TrackProgress]]:
-    """Per milestone and level over every unit; and the same for the units of each track, dated by their track."""
-    done = Assignment.status.in_(DONE)
-    exempt = Assignment.status == AssignmentStatus.EXEMPT.value
-    open_ = ~Assignment.status.in_((*DONE, AssignmentStatus.EXEMPT.value))
-
-    def count(condition: ColumnElement[bool]) -> Any:
-        return func.sum(case((condition, 1), else_=0))
-
-    query = (
-        select(
-            Milestone.key,
-            Milestone.position,
-            Milestone.deadline,
-            OrgUnit.level,
-            Assignment.track,
-            func.max(Assignment.due_before),
-            func.count(),
-            count(done),
-            count(and_(done, Assignment.on_time.is_(True))),
-            count(and_(open_, Assignment.due_before <= now)),
-            count(and_(open_, Assignment.due_before > now)),
-            count(exempt),
-        )
-        .join(Milestone, Milestone.id == Assignment.milestone_id)
-        .join(OrgUnit, OrgUnit.id == Assignment.unit_id)
-        .where(Assignment.campaign_id == campaign.id, OrgUnit.path.startswith(root.path, autoescape=True))
-        .group_by(Milestone.key, Milestone.position, Milestone.deadline, OrgUnit.level, Assignment.track)
-    )
-    every: dict[tuple[int, int, str, str], tuple[str, list[int]]] = {}
-    tracked: dict[str, dict[tuple[int, int, str, str], tuple[str, list[int]]]] = {}
-    for key, position, deadline, level, track, latest, *counts in session.execute(query).tuples():
-        order = (position, -level_rank(levels, level), key, level)
-        date, summed = every.get(order, (deadline.isoformat(), [0] * len(counts)))
-        every[order] = (date, [a + b for a, b in zip(summed, counts, strict=True)])
-        if track is not None:
-            own = deadline_day(pendulum.instance(latest), campaign.timezone).isoformat()
-            tracked.setdefault(track, {})[order] = (own, list(counts))
-    # In the config's order, with their titles.
-    titles = {str(t.get("name")): str(t.get("title") or t.get("name")) for t in campaign.config.get("tracks") or []}
-    named = [name for name in titles if name in tracked] + sorted(set(tracked) - set(titles))
-    return _rows(every), {
-        name: TrackProgress(title=titles.get(name, name), levels=_rows(tracked[name])) for name in named
-    }
-
-
-def _rows(found: dict[tuple[int, int, str, str], tuple[str, list[int]]]) -> list[LevelProgress]:
-    rows = []
-    for (_, _, key, level), (deadline, counts) in sorted(found.items()):
-        units, submitted, on_time, overdue, pending, exempted = counts
-        rows.append(
-            LevelProgress(
-                level=level,
-                milestone=key,
-                deadline=deadline,
-                units=units,
-                submitted=submitted,
-                on_time=on_time,
-                late=submitted - on_time,
-                overdue=overdue,
-                pending=pending,
-                exempt=exempted,
-                completion_pct=pct(submitted, units - exempted),
-            )
-        )
-    return rows
 
 
 def _results(session: Session, campaign: Campaign, root: OrgUnit) -> dict[str, SubjectResults]:
