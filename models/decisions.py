@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pendulum
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from models.audit import audit
@@ -145,10 +145,40 @@ def group(session: Session, campaign: Campaign, decider: OrgUnit, levels: tuple[
     ]
 
 
-def self_ratings(session: Session, campaign_id: int, unit_ids: list[int] | None = None) -> dict[int, str]:
-    """Each unit's latest self-rating in a report it has submitted (None: every unit of the campaign)."""
+def self_ratings(
+    session: Session, campaign_id: int, unit_ids: list[int] | None = None, within: str | None = None
+) -> dict[int, str]:
+    """Each unit's latest self-rating in a report it has submitted (None: every unit of the campaign, or of the
+    subtree at the path `within`)."""
+    query = _self_rated(campaign_id, within).order_by(Report.submitted_at, Report.id)
+    if unit_ids is not None:
+        query = query.where(Assignment.unit_id.in_(unit_ids))
+    return {unit_id: rating for unit_id, rating in session.execute(query).tuples() if rating is not None}
+
+
+def decisions(session: Session, campaign_id: int, within: str | None = None) -> dict[int, str]:
+    """Every current decision of the campaign (or of the subtree at the path `within`): unit id → rating."""
+    query = _decided(campaign_id, within).order_by(RatingDecision.id)
+    return dict(session.execute(query).tuples().all())
+
+
+def rated_by_self(campaign_id: int, within: str | None = None) -> Select[tuple[int, str | None, int]]:
+    """`self_ratings` as a query: unit_id, rating, and `newest` (1: the self-rating `self_ratings` keeps)."""
+    newest = func.row_number().over(
+        partition_by=Assignment.unit_id, order_by=(Report.submitted_at.desc(), Report.id.desc())
+    )
+    return _self_rated(campaign_id, within).add_columns(newest.label("newest"))
+
+
+def rated_by_decision(campaign_id: int, within: str | None = None) -> Select[tuple[int, str, int]]:
+    """`decisions` as a query: unit_id, rating, and `newest` (1: the decision `decisions` keeps)."""
+    newest = func.row_number().over(partition_by=RatingDecision.unit_id, order_by=RatingDecision.id.desc())
+    return _decided(campaign_id, within).add_columns(newest.label("newest"))
+
+
+def _self_rated(campaign_id: int, within: str | None) -> Select[tuple[int, str | None]]:
     query = (
-        select(Assignment.unit_id, Report.self_rating)
+        select(Assignment.unit_id.label("unit_id"), Report.self_rating.label("rating"))
         .join(Report, Report.assignment_id == Assignment.id)
         .where(
             Assignment.campaign_id == campaign_id,
@@ -156,19 +186,23 @@ def self_ratings(session: Session, campaign_id: int, unit_ids: list[int] | None 
             Report.current.is_(True),
             Report.self_rating.is_not(None),
         )
-        .order_by(Report.submitted_at)
     )
-    if unit_ids is not None:
-        query = query.where(Assignment.unit_id.in_(unit_ids))
-    return {unit_id: rating for unit_id, rating in session.execute(query).tuples() if rating is not None}
+    if within is not None:
+        query = query.join(OrgUnit, OrgUnit.id == Assignment.unit_id).where(
+            OrgUnit.path.startswith(within, autoescape=True)
+        )
+    return query
 
 
-def decisions(session: Session, campaign_id: int) -> dict[int, str]:
-    """Every current decision of the campaign: unit id → rating."""
-    query = select(RatingDecision.unit_id, RatingDecision.rating).where(
+def _decided(campaign_id: int, within: str | None) -> Select[tuple[int, str]]:
+    query = select(RatingDecision.unit_id.label("unit_id"), RatingDecision.rating.label("rating")).where(
         RatingDecision.campaign_id == campaign_id, RatingDecision.current.is_(True)
     )
-    return dict(session.execute(query).tuples().all())
+    if within is not None:
+        query = query.join(OrgUnit, OrgUnit.id == RatingDecision.unit_id).where(
+            OrgUnit.path.startswith(within, autoescape=True)
+        )
+    return query
 
 
 def _lock(session: Session, campaign: Campaign) -> None:

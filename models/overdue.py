@@ -12,7 +12,7 @@ import datetime as dt
 
 import pendulum
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, aliased
 
 from models.enums import OPEN_STATUSES
@@ -32,44 +32,93 @@ class OverdueUnit(BaseModel):
     status: str
 
 
+class OverdueList(BaseModel):
+    """The longest-overdue units (at most the limit asked for) and how many are overdue in all."""
+
+    total: int
+    rows: list[OverdueUnit]
+
+
 def overdue_units(
-    session: Session, campaign: Campaign, root: OrgUnit | None, now: pendulum.DateTime
+    session: Session, campaign: Campaign, root: OrgUnit | None, now: pendulum.DateTime, limit: int | None = None
 ) -> list[OverdueUnit]:
     """Open assignments of `campaign` under `root` (default: the campaign's root) whose deadline has passed at `now`,
-    longest overdue first, then by milestone and unit code."""
+    longest overdue first, then by milestone and unit code; the first `limit` of them (None: all).
+
+    Deadlines are local midnights in the campaign's timezone, so the database's order by `due_before` is the order
+    by days overdue; unit codes are compared bytewise on every database (as Python compares them)."""
     parent = aliased(OrgUnit)
+    bytewise = OrgUnit.code.collate("C") if session.get_bind().dialect.name == "postgresql" else OrgUnit.code
     query = (
-        select(Assignment.due_before, Assignment.status, Milestone, OrgUnit, parent.code, parent.name)
+        select(
+            Assignment.due_before,
+            Assignment.status,
+            Milestone.position,
+            Milestone.key,
+            Milestone.title,
+            OrgUnit.code,
+            OrgUnit.name,
+            OrgUnit.level,
+            parent.code,
+            parent.name,
+        )
         .join(Milestone, Milestone.id == Assignment.milestone_id)
         .join(OrgUnit, OrgUnit.id == Assignment.unit_id)
         .outerjoin(parent, parent.id == OrgUnit.parent_id)
-        .where(
-            Assignment.campaign_id == campaign.id,
-            Assignment.status.in_([s.value for s in OPEN_STATUSES]),
-            Assignment.due_before <= now,
-        )
+        .where(*_overdue(campaign, root, now))
+        .order_by(Assignment.due_before, Milestone.position, bytewise)
+        .limit(limit)
     )
-    if root is not None:
-        query = query.where(OrgUnit.path.startswith(root.path, autoescape=True))
     today = now.in_timezone(campaign.timezone).date()
-    found = []
-    for due_before, status, milestone, unit, parent_code, parent_name in session.execute(query).tuples():
-        deadline = deadline_date(due_before, campaign.timezone)
+    found, deadlines = [], {}
+    rows = session.execute(query).tuples()
+    for due_before, status, position, key, title, code, name, level, parent_code, parent_name in rows:
+        if due_before not in deadlines:  # a few distinct deadlines; pendulum is slow on 13,000 rows
+            deadlines[due_before] = deadline_date(due_before, campaign.timezone)
+        deadline = deadlines[due_before]
         row = OverdueUnit(
-            unit_code=unit.code,
-            unit_name=unit.name,
-            level=unit.level,
+            unit_code=code,
+            unit_name=name,
+            level=level,
             parent_code=parent_code,
             parent_name=parent_name,
-            milestone=milestone.key,
-            milestone_title=milestone.title,
+            milestone=key,
+            milestone_title=title,
             deadline=deadline,
             days_overdue=today.toordinal() - deadline.toordinal(),
             status=status,
         )
-        found.append((milestone.position, row))
+        found.append((position, row))
     found.sort(key=lambda pair: (-pair[1].days_overdue, pair[0], pair[1].unit_code))
     return [row for _, row in found]
+
+
+def overdue_count(session: Session, campaign: Campaign, root: OrgUnit | None, now: pendulum.DateTime) -> int:
+    """How many rows `overdue_units` has in all."""
+    query = select(func.count()).select_from(Assignment).where(*_overdue(campaign, root, now))
+    if root is not None:
+        query = query.join(OrgUnit, OrgUnit.id == Assignment.unit_id)
+    return session.scalar(query) or 0
+
+
+def overdue_list(
+    session: Session, campaign: Campaign, root: OrgUnit | None, now: pendulum.DateTime, limit: int
+) -> OverdueList:
+    """The first `limit` overdue units, longest first, and the count of all."""
+    rows = overdue_units(session, campaign, root, now, limit)
+    total = len(rows) if len(rows) < limit else overdue_count(session, campaign, root, now)
+    return OverdueList(total=total, rows=rows)
+
+
+def _overdue(campaign: Campaign, root: OrgUnit | None, now: pendulum.DateTime) -> list[ColumnElement[bool]]:
+    conditions = [
+        Assignment.campaign_id == campaign.id,
+        Assignment.status.in_([s.value for s in OPEN_STATUSES]),
+        Assignment.due_before <= now,
+    ]
+    if root is not None:
+        conditions.append(OrgUnit.path.startswith(root.path, autoescape=True))
+    return conditions
 
 
 def deadline_date(due_before: pendulum.DateTime, timezone: str) -> dt.date:

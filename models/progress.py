@@ -11,11 +11,11 @@ from typing import Any
 
 import pendulum
 from pydantic import BaseModel
-from sqlalchemy import Integer, Select, Text, and_, cast, exists, func, select
+from sqlalchemy import ColumnElement, Integer, Select, Text, and_, cast, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from models.campaign_config import new_member_reference_date
-from models.decisions import decisions, self_ratings
+from models.decisions import rated_by_decision, rated_by_self
 from models.enums import DONE_STATUSES, NoticeStatus
 from models.level_progress import LevelProgress as LevelProgress
 from models.level_progress import TrackProgress, level_progress, pct
@@ -250,19 +250,45 @@ def organization_results(
     """Organizations below `root` per type, each counted once with its current rating: the level above's decision,
     else its own self-rating. `headline`: the grassroots organizations for a committee above them (SPEC §1,
     "50/50 grassroots organizations evaluated"), the branches for a grassroots organization."""
-    types = organization_types(session, campaign, root, levels)
-    ratings = {**self_ratings(session, campaign.id), **decisions(session, campaign.id)}
     by_type: dict[str, dict[str, int]] = {t: dict.fromkeys(("total", *RATINGS), 0) for t in ORGANIZATION_TYPES}
-    for unit_id, kind in types.items():
-        by_type[kind]["total"] += 1
-        rating = ratings.get(unit_id)
+    grassroots = level_rank(levels, GRASSROOTS)
+    for level, parent, rating, units in _organization_counts(session, campaign, root):
+        kind = _type(level_rank(levels, level) - grassroots, bool(parent))
+        by_type[kind]["total"] += units
         if rating is not None:
-            by_type[kind][rating] += 1
+            by_type[kind][rating] += units
     found = {kind: _rated(counts) for kind, counts in by_type.items()}
     above = level_rank(levels, root.level) < level_rank(levels, GRASSROOTS)
     headline = ("dang_bo_co_so", "chi_bo_co_so") if above else BRANCH_TYPES
     found["headline"] = _rated({k: sum(by_type[t][k] for t in headline) for k in ("total", *RATINGS)})
     return found
+
+
+def _organization_counts(
+    session: Session, campaign: Campaign, root: OrgUnit
+) -> list[tuple[str, bool, str | None, int]]:
+    """Units below `root` in the campaign counted per level, whether they have units below, and current rating (as
+    `decisions` and `self_ratings` give it: the newest current decision, else the latest self-rating)."""
+    within = OrgUnit.path.startswith(root.path, autoescape=True)
+    child = aliased(OrgUnit)
+    parents = select(child.parent_id).where(child.path.startswith(root.path, autoescape=True)).distinct().subquery()
+    decided = rated_by_decision(campaign.id, root.path).subquery()
+    own = rated_by_self(campaign.id, root.path).subquery()
+    has_children = parents.c.parent_id.is_not(None)
+    rating = func.coalesce(decided.c.rating, own.c.rating)
+    query = (
+        select(OrgUnit.level, has_children, rating, func.count())
+        .outerjoin(parents, parents.c.parent_id == OrgUnit.id)
+        .outerjoin(decided, and_(decided.c.unit_id == OrgUnit.id, decided.c.newest == 1))
+        .outerjoin(own, and_(own.c.unit_id == OrgUnit.id, own.c.newest == 1))
+        .where(
+            within,
+            OrgUnit.id != root.id,
+            OrgUnit.id.in_(select(Assignment.unit_id).where(Assignment.campaign_id == campaign.id)),
+        )
+        .group_by(OrgUnit.level, has_children, rating)
+    )
+    return [(level, bool(parent), rating, units) for level, parent, rating, units in session.execute(query).tuples()]
 
 
 def _rated(counts: dict[str, int]) -> SubjectResults:
@@ -315,7 +341,7 @@ def _member_total_notes(session: Session, campaign: Campaign, root: OrgUnit) -> 
     child = aliased(OrgUnit)
     tree = (
         select(func.coalesce(func.sum(child.members), 0))
-        .where(child.path.startswith(OrgUnit.path))  # paths are digits and slashes: nothing to escape
+        .where(*_subtree_range(session, child.path, OrgUnit.path))
         .scalar_subquery()
     )
     query = (
@@ -336,3 +362,11 @@ def _member_total_notes(session: Session, campaign: Campaign, root: OrgUnit) -> 
         MemberTotalNote(unit=code, reported=reported, tree=members, reason=reason or "")
         for code, reported, members, reason in session.execute(query).tuples()
     ]
+
+
+def _subtree_range(session: Session, path: Any, top: Any) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """`path` is `top`'s or below it, as a range the path index serves: paths are digits and slashes, and '0' sorts
+    right after '/', so `/1/7/…` lies from `/1/7/` up to `/1/70` (bytewise: PostgreSQL's "C" collation)."""
+    if session.get_bind().dialect.name == "postgresql":
+        path, top = path.collate("C"), top.collate("C")
+    return path >= top, path < func.substr(top, 1, func.length(top) - 1) + "0"

@@ -31,7 +31,7 @@ from models.tables import Assignment, Campaign, Milestone, OrgUnit
 from service.access import Actor
 from service.bootstrap import App
 from service.decisions import rating_rows
-from service.overdue import subtree_overdue
+from service.overdue import subtree_overdue_listed
 from service.progress_view import subtree_progress
 from service.views import RatingRow
 
@@ -123,7 +123,7 @@ def campaign_page(app: App, actor: Actor, key: str, root: str | None, now: pendu
         unit = _root_for(session, actor, campaign_by_key(session, key), root)
         code = unit.code
     progress_later = _READERS.submit(subtree_progress, app, actor, key, code, now)
-    overdue_later = _READERS.submit(subtree_overdue, app, actor, key, code, now)  # longest first
+    overdue_later = _READERS.submit(subtree_overdue_listed, app, actor, key, code, now, OVERDUE_LISTED)
     with app.unit_of_work() as session:
         campaign = campaign_by_key(session, key)
         unit = unit_by_code(session, code, field="root")
@@ -131,7 +131,7 @@ def campaign_page(app: App, actor: Actor, key: str, root: str | None, now: pendu
         children = children_figures(session, campaign.id, unit, now)
         per_day = submissions_per_day(session, campaign, unit)
         figures, overdue = progress_later.result(), overdue_later.result()
-        listed = overdue[:OVERDUE_LISTED]
+        listed = overdue.rows  # the longest overdue first
         notices = notices_for(session, campaign.id, sorted({row.unit_code for row in listed}))
         return CampaignPage(
             campaign=_ref(campaign),
@@ -139,7 +139,7 @@ def campaign_page(app: App, actor: Actor, key: str, root: str | None, now: pendu
             trail=[_unit(u) for u in ancestors(session, unit, top)],
             progress=figures,
             burnup=_burnup(session, campaign, per_day, figures),
-            overdue_total=len(overdue),
+            overdue_total=overdue.total,
             overdue=[OverdueItem(row=row, notices=notices.get(row.unit_code, [])) for row in listed],
             children=children,
             admin=actor.admin,
