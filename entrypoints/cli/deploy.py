@@ -125,3 +125,25 @@ def schedules_cmd(pool: Pool = "kiemdiem", at: At = None) -> None:
             typer.echo(f"{verb_vi} / {verb_en}: {name}")
     if not (synced.written or synced.unchanged or synced.removed):
         typer.echo("chưa có đợt nào đang chạy / no active campaign")
+
+
+@deploy_app.command("api")
+@command
+def api_cmd(
+    host: Annotated[
+        str | None, typer.Option("--host", help="Address to listen on (default KIEMDIEM_API_HOST).")
+    ] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (default KIEMDIEM_API_PORT).")] = None,
+    at: At = None,
+) -> None:
+    """The HTTP API and the dashboard, without sweeps: for a set-up whose sweeps run on workers (`serve` would also
+    run them in its own process). Migrates first, like every command."""
+    import uvicorn
+
+    from entrypoints.serve import web_app
+
+    app = process_app()
+    app.engine  # migrate before the first request, not during it  # noqa: B018
+    host, port = host or app.settings.api_host, port or app.settings.api_port
+    typer.echo(f"kiemdiem API + dashboard: http://{host}:{port}/ (/docs)", err=True)
+    uvicorn.run(web_app(app), host=host, port=port, log_level="warning")
