@@ -183,7 +183,7 @@ def province(name: str, url: str) -> None:
     session.close()
     days = [pendulum.datetime(2026, 12, d, 10, tz="Asia/Ho_Chi_Minh") for d in range(1, 18)]
     submitted = submit_most(engine, "grassroots_review", ("branch", "grassroots"), 0.9, days)
-    db.refresh_statistics(engine)  # type: ignore[arg-type]
+    bench_rollup.analyze(engine)
     engine.dispose()
     print(f"  {submitted:,} submissions over {len(days)} days, the rest overdue")
     clock.set_now(PROVINCE_AT)
@@ -206,7 +206,7 @@ def national(name: str, url: str) -> None:
     token = issue(session, None, bench_rollup.AT)
     session.commit()
     session.close()
-    db.refresh_statistics(engine)  # type: ignore[arg-type]
+    bench_rollup.analyze(engine)
     engine.dispose()  # type: ignore[attr-defined]
     clock.set_now(bench_rollup.AT)
     pages = {

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from typing import Any
 
@@ -12,7 +13,10 @@ from sqlalchemy import Engine, insert
 from models.tables import OrgUnit
 
 LEVELS = ("central", "province", "district", "commune", "grassroots", "branch")
-PROVINCES, COMMUNES, GRASSROOTS, BRANCHES = 34, 3_321, 56_000, 263_000
+# KIEMDIEM_BENCH_SCALE=0.1: a tenth of the country below the provinces, for a quick run.
+SCALE = float(os.environ.get("KIEMDIEM_BENCH_SCALE", "1"))
+PROVINCES = 34
+COMMUNES, GRASSROOTS, BRANCHES = (max(PROVINCES, round(n * SCALE)) for n in (3_321, 56_000, 263_000))
 
 
 def generate(engine: Engine, seed: int = 2025) -> int:
