@@ -16,11 +16,36 @@ app = typer.Typer(no_args_is_help=True, help="Campaigns (đợt kiểm điểm).
 @app.command("launch")
 @command
 def campaign_launch(
-    config: Annotated[Path, typer.Argument(help="Campaign config YAML (see deploy/campaign.example.yaml).")],
+    config: Annotated[
+        Path | None, typer.Argument(help="Campaign config YAML (see deploy/campaign.example.yaml); not with --from.")
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="KEY",
+            help="Write next year's config from this closed campaign instead: printed (or --out), NOT launched.",
+        ),
+    ] = None,
+    year: Annotated[int | None, typer.Option("--year", help="With --from: the new campaign's year.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="With --from: write the YAML to this file.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="With --out: overwrite the file if it exists.")] = False,
     at: At = None,
     output: Fmt = Format.table,
 ) -> None:
-    """Create the campaign and its assignments, notify every unit; prints the campaign key (triển khai đợt)."""
+    """Create the campaign and its assignments, notify every unit; prints the campaign key (triển khai đợt).
+
+    With --from KEY --year YEAR it launches nothing: it writes next year's config from a closed campaign (same
+    milestones, rules, reminders, tracks; dates moved to YEAR; deadlines on a weekend or holiday flagged; plan number
+    blank; units gone or moved listed) for the board to check, fill in and launch (lập đợt mới từ đợt năm trước)."""
+    if (config is None) == (source is None):
+        raise _usage("config", "cần đúng một trong hai: tệp CONFIG hoặc --from", "give exactly one: CONFIG or --from")
+    if source is not None:
+        _next_year(source, year, out, force, output)
+        return
+    if year is not None or out is not None or force:
+        raise _usage("--year", "--year, --out, --force chỉ dùng với --from", "--year, --out, --force go with --from")
+    assert config is not None
     from service.campaigns import launch
 
     summary = launch(process_app(), actor(), config, at)
@@ -39,6 +64,53 @@ def campaign_launch(
         typer.echo(f"  {key}: {count} đơn vị / units", err=True)
     for key in summary.empty_milestones:
         typer.echo(f"  cảnh báo / warning: mốc «{key}» không áp dụng cho đơn vị nào / applies to no unit", err=True)
+
+
+def _usage(field: str, vi: str, en: str) -> Exception:
+    from models.errors import fail
+
+    return fail("usage", vi, en, field=field)
+
+
+def _next_year(source: str, year: int | None, out: Path | None, force: bool, output: Format) -> None:
+    """Next year's config from a closed campaign: to stdout or --out (never overwritten without --force); the
+    flags and changed units also on stderr. Nothing is launched."""
+    from entrypoints.cli.report import _output_file
+    from service.next_year import from_last_year
+
+    if year is None:
+        raise _usage("--year", "--from cần --year (năm của đợt mới)", "--from needs --year (the new campaign's year)")
+    plan = from_last_year(process_app(), source, year)
+    text = plan.yaml()
+    if out is None and output != Format.json:
+        typer.echo(text, nl=False)
+    elif out is not None:
+        with _output_file(out, (".yaml", ".yml"), force) as temporary:
+            temporary.write_text(text, encoding="utf-8")
+    if output == Format.json:
+        flags = [{"field": f.field, "day": f.day.isoformat(), "vi": f.vi, "en": f.en} for f in plan.flags]
+        units = [
+            {"unit": u.code, "change": u.change, "parent": u.parent_now, "vi": u.vi, "en": u.en} for u in plan.units
+        ]
+        summary = {"campaign": plan.key, "from": source, "out": str(out) if out else None, "flags": flags}
+        print_json(summary | {"units": units} | ({} if out else {"yaml": text}))
+        return
+    where = f"ghi vào / written to {out}" if out else "in ra trên / printed above"
+    typer.echo(
+        f"Cấu hình đợt {plan.key} lập từ {source}, {where}; CHƯA triển khai: điền số kế hoạch rồi chạy "
+        f"kiemdiem campaign launch / next year's config, NOT launched: fill in the plan number, then launch it",
+        err=True,
+    )
+    for flag in plan.flags:
+        typer.echo(f"  cảnh báo / warning: {flag.vi} / {flag.en}", err=True)
+    for unit in plan.units:
+        typer.echo(f"  đơn vị thay đổi / unit changed: {unit.vi} / {unit.en}", err=True)
+    if plan.contacts_left_out:
+        typer.echo(
+            f"  {plan.contacts_left_out} địa chỉ liên hệ không được chép (chứa mật khẩu) / contact URLs not copied "
+            "(they carry passwords)",
+            err=True,
+        )
 
 
 @app.command("sweep")
