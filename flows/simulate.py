@@ -41,7 +41,8 @@ def simulate(config_path: str, seed: int = 2026, profile: str = "realistic") -> 
     install_sender(sink)
     try:
         submissions = plan_submissions(app, config.key, seed, profile)
-        last = max(m.deadline for m in config.milestones) + dt.timedelta(days=1)
+        track_days = [day for track in config.tracks for day in track.deadlines.values()]
+        last = max([m.deadline for m in config.milestones] + track_days) + dt.timedelta(days=1)
         slots = sweep_slots(config, last)
         sent_by_kind = _run(console, app, config, submissions, slots, sink)
     finally:

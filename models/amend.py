@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pendulum
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.audit import audit
@@ -75,18 +75,20 @@ def amend(session: Session, campaign: Campaign, change: Amendment, now: pendulum
     root = _scope(session, campaign, change.unit)
     new_due = due_before(campaign.timezone, change.deadline)
     check_within_plans_above(session, campaign, root, milestone.key, change.deadline, field="deadline")
-    moved = list(
-        session.scalars(
-            select(Assignment)
-            .join(OrgUnit, OrgUnit.id == Assignment.unit_id)
-            .where(
-                Assignment.milestone_id == milestone.id,
-                Assignment.status.in_(OPEN),
-                OrgUnit.path.startswith(root.path, autoescape=True),
-            )
-            .order_by(Assignment.id)
+    query = (
+        select(Assignment)
+        .join(OrgUnit, OrgUnit.id == Assignment.unit_id)
+        .where(
+            Assignment.milestone_id == milestone.id,
+            Assignment.status.in_(OPEN),
+            OrgUnit.path.startswith(root.path, autoescape=True),
         )
+        .order_by(Assignment.id)
     )
+    if change.unit is None:  # a whole-campaign change leaves the units whose track sets this milestone's date
+        own = [t["name"] for t in campaign.config.get("tracks", []) if milestone.key in t.get("deadlines", {})]
+        query = query.where(or_(Assignment.track.is_(None), Assignment.track.not_in(own)))
+    moved = list(session.scalars(query))
     old = deadline_day(moved[0].due_before, campaign.timezone) if moved else milestone.deadline
     earlier = [a for a in moved if new_due < a.due_before]
     overdue_now = sum(1 for a in earlier if new_due <= now < a.due_before)

@@ -16,7 +16,7 @@ from models.enums import CampaignStatus
 from models.errors import fail
 from models.launch import LaunchSummary, launch_campaign
 from models.lookup import campaign_by_key
-from models.tables import AuditEntry, Campaign, Milestone
+from models.tables import Assignment, AuditEntry, Campaign
 from service import faults
 from service.access import Actor
 from service.bootstrap import App
@@ -74,13 +74,14 @@ AUTO_CLOSE = Actor.operator("system:auto-close")
 
 
 def close_expired(app: App, now: pendulum.DateTime) -> list[str]:
-    """Close every active campaign whose last deadline plus its `close_after_days` has passed, unless the board
-    reopened it after that instant (then the board closes it by hand). Audited as the system's act."""
+    """Close every active campaign whose last deadline in force (tracks and extensions too) plus `close_after_days`
+    has passed, unless the board reopened it after that instant (then the board closes it by hand). Audited as the
+    system's act."""
     with app.unit_of_work() as session:
         last_due = dict(
             session.execute(
-                select(Campaign.id, func.max(Milestone.due_before))
-                .join(Milestone, Milestone.campaign_id == Campaign.id)
+                select(Campaign.id, func.max(Assignment.due_before))
+                .join(Assignment, Assignment.campaign_id == Campaign.id)
                 .where(Campaign.status == CampaignStatus.ACTIVE)
                 .group_by(Campaign.id)
             )

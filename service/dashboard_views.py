@@ -224,7 +224,9 @@ def unit_detail(app: App, actor: Actor, key: str, code: str, now: pendulum.DateT
             .order_by(Milestone.position)
         ).tuples()
         items, ids = [], {}
+        tracks = {t["name"]: t.get("deadlines", {}) for t in campaign.config.get("tracks", [])}
         for assignment, milestone in rows:
+            own = tracks.get(assignment.track or "", {}).get(milestone.key)  # a track's date is not an extension
             ids[assignment.id] = milestone.key
             deadline = assignment.due_before.in_timezone(campaign.timezone).subtract(days=1).date()
             items.append(
@@ -234,7 +236,7 @@ def unit_detail(app: App, actor: Actor, key: str, code: str, now: pendulum.DateT
                         milestone=milestone.key,
                         title=milestone.title,
                         deadline=deadline,
-                        extended=deadline != milestone.deadline,
+                        extended=deadline != (dt.date.fromisoformat(own) if own else milestone.deadline),
                         status=assignment.status,
                         submitted_at=assignment.submitted_at,
                         on_time=assignment.on_time,

@@ -143,3 +143,17 @@ def test_a_nested_plan_may_set_earlier_dates_never_later(kiemdiem, tmp_path: Pat
     assert too_late.exit_code == 2 and "[later_than_plan_above]" in too_late.stderr
     fine = kiemdiem(*moved, "--deadline", "2026-12-09", "--reason", "x", "--at", AMEND_AT)
     assert fine.exit_code == 0, fine.stderr
+
+
+def test_a_whole_campaign_amendment_leaves_the_units_on_a_track_of_their_own(kiemdiem, tmp_path: Path) -> None:
+    track = (
+        "tracks:\n  - {name: dac_thu, title: Diện đặc thù, units: [CS-1], deadlines: {grassroots_review: 2027-01-15}}\n"
+    )
+    assert kiemdiem("units", "import", write(tmp_path / "t.csv", tree_csv(9, 2, 2))).exit_code == 0
+    assert kiemdiem("campaign", "launch", write(tmp_path / "c.yaml", CONFIG + track), "--at", LAUNCH_AT).exit_code == 0
+    whole = [a for a in AMEND if a not in ("--unit", "CS-0")]
+    amended = kiemdiem(*whole, "--at", AMEND_AT, "--format", "json")
+    assert amended.exit_code == 0, amended.stderr
+    assert json.loads(amended.stdout)["units"] == 3  # CS-0 and its two branches; CS-1's subtree keeps 15/01
+    progress = json.loads(kiemdiem("progress", "--campaign", KEY, "--format", "json", "--at", AMEND_AT).stdout)
+    assert {row["deadline"][:10] for row in progress["tracks"]["dac_thu"]["levels"]} == {"2027-01-15"}

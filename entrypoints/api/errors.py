@@ -22,6 +22,8 @@ HTTP_WORDS = {
     405: ("phương thức không được phép", "method not allowed"),
 }
 VALIDATION_VI = {
+    "not_a_reason_to_exclude": "nghỉ ốm, nghỉ thai sản không phải lý do để không đánh giá: đảng viên vẫn được xếp "
+    "loại theo công việc thực tế đã làm",
     "missing": "thiếu trường bắt buộc",
     "extra_forbidden": "trường không được phép",
     "int_type": "phải là số nguyên",
