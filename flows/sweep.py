@@ -13,6 +13,7 @@ from typing import Any
 import pendulum
 from prefect import flow, task
 
+from flows import partition
 from models import clock
 from models.sweep import Batch, SweepCounts
 from models.sweep_context import SweepContext
@@ -34,9 +35,12 @@ def _as_task(app: App, campaign: SweepContext, batch: Batch, now: pendulum.DateT
 
 
 @flow(name="sweep", log_prints=False)
-def sweep(campaign: str | None = None, at: str | None = None) -> dict[str, Any]:
+def sweep(campaign: str | None = None, at: str | None = None, partition_units: int = 10_000) -> dict[str, Any]:
     """One sweep of one campaign (or every active one) at `at` (ISO 8601; default: now). Delivery runs in the flow
-    itself: a second task per sweep costs the server ~0.8 s a run here."""
+    itself: a second task per sweep costs the server ~0.8 s a run here. Run from a deployment on a pool where
+    `sweep-partition` is deployed, it fans out: partitions of about `partition_units` units (whole subtrees), each a
+    flow run of its own on any worker (flows.partition)."""
     now = clock.parse_instant(at) if at else clock.now()
     app = process_app()
-    return sweeps.sweep(app, campaign, now, app.sender, run_batch=_as_task)
+    fan_out = partition.fan_out(at, partition_units)
+    return sweeps.sweep(app, campaign, now, app.sender, run_batch=_as_task, fan_out=fan_out)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pendulum
-from sqlalchemy import Integer, bindparam, select, text
+from sqlalchemy import ColumnElement, Integer, bindparam, false, or_, select, text
 from sqlalchemy.orm import Session
 
 from models.base import UTCDateTime
@@ -307,3 +307,44 @@ def _missing_children(session: Session, needed: Milestone, parents: Sequence[int
         assert parent_id is not None
         found[parent_id].append(code)
     return found
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Batches swept and delivered together as one flow run of a fanned-out sweep: whole subtrees, never a unit
+    split between two partitions, so a partition's notices are exactly those of its units."""
+
+    index: int
+    batches: tuple[Batch, ...]
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        return tuple(p for b in self.batches for p in b.prefixes)
+
+    @property
+    def singles(self) -> tuple[str, ...]:
+        return tuple(s for b in self.batches for s in b.singles)
+
+    @property
+    def units(self) -> int:
+        return sum(b.units for b in self.batches)
+
+
+def plan_partitions(batches: Sequence[Batch], max_units: int) -> list[Partition]:
+    """Group consecutive batches (in tree order) into partitions of at most `max_units` units (a batch larger than
+    that is a partition of its own)."""
+    groups: list[list[Batch]] = []
+    for batch in batches:
+        if groups and sum(b.units for b in groups[-1]) + batch.units <= max_units:
+            groups[-1].append(batch)
+        else:
+            groups.append([batch])
+    return [Partition(index=i, batches=tuple(group)) for i, group in enumerate(groups)]
+
+
+def within(prefixes: Sequence[str], singles: Sequence[str]) -> ColumnElement[bool]:
+    """Units of the given subtrees (by path prefix) and single units (by path), as a condition on OrgUnit."""
+    parts = [OrgUnit.path.startswith(prefix, autoescape=True) for prefix in prefixes]
+    if singles:
+        parts.append(OrgUnit.path.in_(list(singles)))
+    return or_(false(), *parts)

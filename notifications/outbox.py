@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pendulum
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.orm import Session
 
 from models.calendar import in_quiet_hours
@@ -128,38 +128,50 @@ def recover_orphans(
     return len(taken)
 
 
-def claim(session: Session, campaign: SweepContext, now: pendulum.DateTime, limit: int, owner: str) -> list[int]:
+def claim(
+    session: Session,
+    campaign: SweepContext,
+    now: pendulum.DateTime,
+    limit: int,
+    owner: str,
+    units: ColumnElement[bool] | None = None,
+) -> list[int]:
     """Take up to `limit` deliverable entries for `owner` (`sending`, attempt counted), atomically: an entry another
-    deliverer took first is not returned. Nothing in quiet hours."""
+    deliverer took first is not returned. Nothing in quiet hours. `units`, a condition on OrgUnit, keeps to the
+    entries of those units (a partition of a fanned-out sweep). Entries are taken unit by unit, and every
+    deliverable entry of the last unit taken comes too, so that a unit's notices make one digest, not two."""
     config = campaign.config
     if in_quiet_hours(now, config.reminders.quiet_hours, config.timezone):
         return []
-    deliverable = (
-        select(OutboxEntry.id)
+    conditions = [
+        OutboxEntry.campaign_id == campaign.id,
+        OutboxEntry.status == NoticeStatus.PENDING.value,
+        OutboxEntry.deliver_after <= now,
+        (OutboxEntry.next_attempt_at.is_(None)) | (OutboxEntry.next_attempt_at <= now),
+    ]
+    if units is not None:
+        conditions.append(OutboxEntry.unit_id.in_(select(OrgUnit.id).where(units)))
+    deliverable = select(OutboxEntry.id).where(*conditions).order_by(OutboxEntry.unit_id, OutboxEntry.id)
+    taken = _take(session, deliverable.limit(limit), now, owner)
+    if len(taken) == limit:  # the chunk may have cut the last unit's notices in two: take the rest of them too
+        last = session.scalar(select(OutboxEntry.unit_id).where(OutboxEntry.id == taken[-1]))
+        taken += _take(session, deliverable.where(OutboxEntry.unit_id == last), now, owner)
+    return sorted(taken)
+
+
+def _take(session: Session, deliverable: Select[tuple[int]], now: pendulum.DateTime, owner: str) -> list[int]:
+    """Claim the entries `deliverable` selects, in its order; SKIP LOCKED where the database has it."""
+    claimed = (
+        update(OutboxEntry)
         .where(
-            OutboxEntry.campaign_id == campaign.id,
+            OutboxEntry.id.in_(deliverable.with_for_update(skip_locked=True).scalar_subquery()),
             OutboxEntry.status == NoticeStatus.PENDING.value,
-            OutboxEntry.deliver_after <= now,
-            (OutboxEntry.next_attempt_at.is_(None)) | (OutboxEntry.next_attempt_at <= now),
         )
-        .order_by(OutboxEntry.deliver_after, OutboxEntry.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        .values(status=NoticeStatus.SENDING.value, attempts=OutboxEntry.attempts + 1, claimed_at=now, claimed_by=owner)
+        .returning(OutboxEntry.id, OutboxEntry.unit_id)
+        .execution_options(synchronize_session=False)
     )
-    return sorted(
-        session.scalars(
-            update(OutboxEntry)
-            .where(OutboxEntry.id.in_(deliverable.scalar_subquery()), OutboxEntry.status == NoticeStatus.PENDING.value)
-            .values(
-                status=NoticeStatus.SENDING.value,
-                attempts=OutboxEntry.attempts + 1,
-                claimed_at=now,
-                claimed_by=owner,
-            )
-            .returning(OutboxEntry.id)
-            .execution_options(synchronize_session=False)
-        )
-    )
+    return [entry_id for entry_id, _unit in sorted(session.execute(claimed).tuples(), key=lambda row: (row[1], row[0]))]
 
 
 def plan_messages(

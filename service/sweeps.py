@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pendulum
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from models.decision_sweep import sweep_decisions
 from models.enums import CampaignStatus
 from models.lookup import campaign_by_key
-from models.sweep import Batch, SweepCounts, plan_batches, sweep_batch
+from models.sweep import Batch, Partition, SweepCounts, plan_batches, plan_partitions, sweep_batch, within
 from models.sweep_context import SweepContext
 from models.tables import Campaign, OrgUnit, OutboxEntry
 from notifications import liveness, outbox
@@ -23,6 +24,7 @@ from notifications.senders import Sender
 from service import faults
 from service.bootstrap import App
 from service.campaigns import close_expired
+from service.risk import early_notices
 
 logger = logging.getLogger("kiemdiem.delivery")
 
@@ -55,7 +57,12 @@ def sweep_one(app: App, campaign: SweepContext, batch: Batch, now: pendulum.Date
         return sweep_batch(session, campaign, batch, now)
 
 
-def deliver(app: App, key: str, now: pendulum.DateTime, sender: Sender, chunk: int = 20_000) -> Counter[str]:
+# Entries claimed at a time: a deliverer lost mid-sweep leaves at most this many (and the rest of one unit's) claimed,
+# and those are taken over by the next deliverer as soon as its liveness lock is free.
+CHUNK = 200
+
+
+def deliver(app: App, key: str, now: pendulum.DateTime, sender: Sender, chunk: int = CHUNK) -> Counter[str]:
     """Deliver what may be delivered now, one message per channel (a digest of everything due to it), recording
     every attempt before it is made (notifications.outbox says the policy). Entries are claimed `chunk` at a time:
     a recipient with notices in two chunks gets two digests. The deliverer holds its liveness lock throughout, so
@@ -64,15 +71,27 @@ def deliver(app: App, key: str, now: pendulum.DateTime, sender: Sender, chunk: i
 
 
 def deliver_campaign(
-    app: App, campaign: SweepContext, now: pendulum.DateTime, sender: Sender, chunk: int = 20_000
+    app: App,
+    campaign: SweepContext,
+    now: pendulum.DateTime,
+    sender: Sender,
+    chunk: int = CHUNK,
+    units: ColumnElement[bool] | None = None,
 ) -> Counter[str]:
+    """Deliver the campaign's due notices, or only those of `units` (a condition on OrgUnit: one partition)."""
     owner = liveness.new_owner()
     with liveness.alive(app.engine, owner):
-        return _deliver_as(app, campaign, now, sender, chunk, owner)
+        return _deliver_as(app, campaign, now, sender, chunk, owner, units)
 
 
 def _deliver_as(
-    app: App, campaign: SweepContext, now: pendulum.DateTime, sender: Sender, chunk: int, owner: str
+    app: App,
+    campaign: SweepContext,
+    now: pendulum.DateTime,
+    sender: Sender,
+    chunk: int,
+    owner: str,
+    units: ColumnElement[bool] | None,
 ) -> Counter[str]:
     counts: Counter[str] = Counter()
     with app.unit_of_work() as session:
@@ -82,7 +101,7 @@ def _deliver_as(
         counts["superseded"] += outbox.supersede(session, campaign, now)
     while True:
         with app.unit_of_work() as session:
-            claimed = outbox.claim(session, campaign, now, chunk, owner)
+            claimed = outbox.claim(session, campaign, now, chunk, owner, units)
         if not claimed:
             return +counts
         with app.unit_of_work() as session:
@@ -137,11 +156,59 @@ def _tell_admin(app: App, campaign: SweepContext, entries: list[int], sender: Se
 BatchRunner = Callable[[App, SweepContext, Batch, pendulum.DateTime], SweepCounts]
 
 
+@dataclass(frozen=True)
+class FanOut:
+    """How a sweep runs its partitions elsewhere (flows.partition: one flow run each, on any worker): `run` takes
+    the partitions and says, for each, whether it completed; `max_units` sizes the partitions."""
+
+    run: Callable[[SweepContext, Sequence[Partition], pendulum.DateTime], list[bool]]
+    max_units: int = 10_000
+
+
+def sweep_partition(app: App, key: str, partition: Partition, now: pendulum.DateTime, sender: Sender) -> dict[str, Any]:
+    """One partition of a fanned-out sweep: decide its batches, then deliver its units' notices."""
+    campaign = context(app, key)
+    total = SweepCounts()
+    for batch in partition.batches:
+        total.add(sweep_one(app, campaign, batch, now))
+    units = within(partition.prefixes, partition.singles)
+    return {**total.as_dict(), "delivered": dict(deliver_campaign(app, campaign, now, sender, units=units))}
+
+
+def _decide(
+    app: App, campaign: SweepContext, now: pendulum.DateTime, run_batch: BatchRunner, fan_out: FanOut | None
+) -> tuple[SweepCounts, Counter[str]]:
+    """Decide every batch here, or fan the partitions out; a partition whose run did not complete (crashed, lost
+    with its worker) is decided again here (the outbox keys add nothing twice) and its notices delivered after."""
+    total, partitions = SweepCounts(), Counter[str]()
+    planned = batches(app, campaign, 2000 if fan_out is None else min(2000, fan_out.max_units))
+    if fan_out is None:
+        for batch in planned:
+            total.add(run_batch(app, campaign, batch, now))
+            faults.reach("sweep.after-batch")
+        return total, partitions
+    planned_partitions = plan_partitions(planned, fan_out.max_units)
+    completed = fan_out.run(campaign, planned_partitions, now)
+    partitions.update(partitions=len(planned_partitions), partitions_completed=sum(completed))
+    for partition, done in zip(planned_partitions, completed, strict=True):
+        if not done:
+            partitions["partitions_redone"] += 1
+            for batch in partition.batches:
+                total.add(run_batch(app, campaign, batch, now))
+    return total, partitions
+
+
 def sweep(
-    app: App, key: str | None, now: pendulum.DateTime, sender: Sender, run_batch: BatchRunner = sweep_one
+    app: App,
+    key: str | None,
+    now: pendulum.DateTime,
+    sender: Sender,
+    run_batch: BatchRunner = sweep_one,
+    fan_out: FanOut | None = None,
 ) -> dict[str, Any]:
     """One whole sweep: decide every due notice into the outbox, batch by batch, then deliver. In this process by
-    default; the sweep flow passes a `run_batch` that runs each batch as a Prefect task."""
+    default; the sweep flow passes a `run_batch` that runs each batch as a Prefect task, and on a work pool a
+    `fan_out` that runs each partition as a flow run of its own (decided and delivered there)."""
     result: dict[str, Any] = {"at": now.isoformat(), "campaigns": {}}
     auto_closed = close_expired(app, now)
     if auto_closed:
@@ -151,7 +218,7 @@ def sweep(
         result["closed"] = [key]
     for campaign_key in keys:
         try:
-            result["campaigns"][campaign_key] = _sweep_campaign(app, campaign_key, now, sender, run_batch)
+            result["campaigns"][campaign_key] = _sweep_campaign(app, campaign_key, now, sender, run_batch, fan_out)
         except Exception as error:  # one campaign's failure must not stop the others; it is reported, not lost
             if key is not None:
                 raise
@@ -161,13 +228,13 @@ def sweep(
 
 
 def _sweep_campaign(
-    app: App, key: str, now: pendulum.DateTime, sender: Sender, run_batch: BatchRunner
+    app: App, key: str, now: pendulum.DateTime, sender: Sender, run_batch: BatchRunner, fan_out: FanOut | None = None
 ) -> dict[str, Any]:
     campaign = context(app, key)
-    total = SweepCounts()
-    for batch in batches(app, campaign):
-        total.add(run_batch(app, campaign, batch, now))
-        faults.reach("sweep.after-batch")
+    total, partitions = _decide(app, campaign, now, run_batch, fan_out)
     with app.unit_of_work() as session:  # the deciders' notices: one small statement per milestone with a date
         total.decided.update(+sweep_decisions(session, campaign, now, app.settings.levels))
-    return {**total.as_dict(), "delivered": dict(deliver_campaign(app, campaign, now, sender))}
+    with app.unit_of_work() as session:  # the parents of the units forecast to be late: once per unit and deadline
+        total.decided.update(early_notices(session, campaign, now))
+    delivered = deliver_campaign(app, campaign, now, sender)  # all of it, or what the partitions left
+    return {**total.as_dict(), **partitions, "delivered": dict(delivered)}
