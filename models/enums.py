@@ -38,6 +38,7 @@ class NoticeKind(enum.StrEnum):
     RATING_DECIDED = "rating_decided"  # the level above decided (or re-decided) the unit's rating
     DECISION_DUE = "decision_due"  # to a decider: units reported and waiting for its decision, before its deadline
     DECISION_OVERDUE = "decision_overdue"  # past the decision deadline: to the decider and the level above it
+    AT_RISK = "at_risk"  # to the parent of a unit forecast to be late (models.risk): once per unit and deadline
 
 
 class NoticeStatus(enum.StrEnum):

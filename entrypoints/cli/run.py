@@ -15,10 +15,35 @@ from models.errors import InputError, Problem
 def progress_cmd(
     campaign: CampaignKey,
     root: Annotated[str | None, typer.Option("--root", help="Only the subtree under this unit.")] = None,
+    at_risk: Annotated[
+        bool,
+        typer.Option(
+            "--at-risk",
+            help="Instead: the open assignments at risk of missing their deadline, high first, each with its reasons.",
+        ),
+    ] = False,
+    from_days: Annotated[
+        int,
+        typer.Option(
+            "--from-days", min=0, max=366, help="With --at-risk: watch from this many days before a deadline."
+        ),
+    ] = 7,
     at: At = None,
     output: Fmt = Format.table,
 ) -> None:
-    """Per-level progress and results (tiến độ theo cấp)."""
+    """Per-level progress and results (tiến độ theo cấp); with --at-risk, the units at risk of missing their
+    deadline and why (đơn vị có nguy cơ chậm)."""
+    if at_risk:
+        from service.risk import risk_lines, units_at_risk
+
+        risks = units_at_risk(process_app(), actor(), campaign, root, at, from_days)
+        if output == Format.json:
+            print_json(risks.model_dump())
+            return
+        typer.echo(f"{risks.campaign} · {risks.root} · {risks.at}")
+        for line in risk_lines(risks):
+            typer.echo(line)
+        return
     from service.progress_view import progress_lines, subtree_progress
 
     report = subtree_progress(process_app(), actor(), campaign, root, at)
@@ -69,6 +94,14 @@ def simulate_cmd(
     profile: Annotated[
         str, typer.Option("--profile", help="realistic, all-on-time, all-late or silent.")
     ] = "realistic",
+    amend: Annotated[
+        str | None,
+        typer.Option(
+            "--amend",
+            help="MILESTONE:DATE[:UNIT]: the board moves that deadline on the campaign's sixth day, as a dispatch "
+            "would (điều chỉnh thời hạn).",
+        ),
+    ] = None,
     at: At = None,
     output: Fmt = Format.table,
 ) -> None:
@@ -87,7 +120,7 @@ def simulate_cmd(
                 )
             ]
         )
-    result = run_simulation(config, units, seed, profile)
+    result = run_simulation(config, units, seed, profile, amend)
     if output == Format.json:
         print_json(result)
 

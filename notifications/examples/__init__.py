@@ -87,6 +87,17 @@ def _examples() -> dict[str, NoticeContext]:
         BASE, kind="decision_overdue", days=2, deadline=dt.date(2025, 12, 31), waiting=12, missing_children=waiting,
         to=(PARENT,),
     )  # fmt: skip
+    found["at_risk"] = replace(
+        BASE,
+        kind="at_risk",
+        days=5,
+        unit_name="Đảng ủy xã An Bình",
+        unit_code="DU-ANBINH",
+        missing_children=("Chi bộ ấp Bình Thạnh (CB-BINHTHANH)",),
+        waiting=1,
+        reason="nộp chậm 6 ngày ở đợt anbinh-2024 (6 days late in anbinh-2024); chưa có hoạt động: chưa báo đang "
+        "thực hiện, chưa có ngày hội nghị kiểm điểm (no activity yet: never marked in progress, no meeting date)",
+    )
     found["rating_decided"] = replace(
         BASE,
         kind="rating_decided",
