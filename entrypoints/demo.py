@@ -26,7 +26,9 @@ def prefect_environment() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
-def run_simulation(config_path: Path, units_path: Path, seed: int, profile: str) -> dict[str, Any]:
+def run_simulation(
+    config_path: Path, units_path: Path, seed: int, profile: str, amend: str | None = None
+) -> dict[str, Any]:
     """Import the units and run the simulate flow on `simulations/<campaign>.db` under KIEMDIEM_HOME, fresh."""
     settings = load_settings()
     config = read_config(config_path, settings.levels)
@@ -37,14 +39,16 @@ def run_simulation(config_path: Path, units_path: Path, seed: int, profile: str)
     app = build_app(settings.model_copy(update={"database_url": f"sqlite:///{database}"}))
     install_app(app)  # the flows of this process use the simulation's database
     try:
-        return _simulate(app, config_path, units_path, config, seed, profile)
+        return _simulate(app, config_path, units_path, config, seed, profile, amend)
     finally:
         clock.set_now(None)
         install_app(None)
         app.engine.dispose()
 
 
-def _simulate(app: App, config_path: Path, units_path: Path, config: Any, seed: int, profile: str) -> dict[str, Any]:
+def _simulate(
+    app: App, config_path: Path, units_path: Path, config: Any, seed: int, profile: str, amend: str | None
+) -> dict[str, Any]:
     launch_day = pendulum.datetime(config.launch.year, config.launch.month, config.launch.day, 7, tz=config.timezone)
     import_tree(app, units_path, launch_day, "simulator", allow_many_roots=False)
     prefect_environment()
@@ -54,7 +58,7 @@ def _simulate(app: App, config_path: Path, units_path: Path, config: Any, seed: 
 
     # Heartbeats cost a second per flow run here and tell a one-process simulation nothing.
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        return simulate(str(config_path.resolve()), seed, profile)
+        return simulate(str(config_path.resolve()), seed, profile, amend)
 
 
 def run_demo(seed: int) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+import pendulum
 from prefect import flow
 from rich.console import Console
 from rich.progress import Progress as Bar
@@ -18,8 +19,10 @@ from flows.launch import launch
 from flows.sweep import sweep
 from models import clock
 from models.calendar import local_instant
+from models.errors import fail
 from notifications.senders import CaptureSender, install_sender
 from service.access import Actor
+from service.amend import Amendment, amend_deadline
 from service.bootstrap import process_app
 from service.campaigns import read_config
 from service.progress_view import campaign_progress, progress_lines
@@ -27,11 +30,15 @@ from service.simulation import plan_submissions, sweep_slots
 from service.status import submit_status
 
 SIMULATED_UNIT = Actor.operator("simulated-unit")
+SIMULATED_BOARD = Actor.operator("simulated-board")
 
 
 @flow(name="simulate", log_prints=False)
-def simulate(config_path: str, seed: int = 2026, profile: str = "realistic") -> dict[str, Any]:
-    """Launch, then step hour by hour to the day after the last deadline: units submit, sweeps run on schedule."""
+def simulate(
+    config_path: str, seed: int = 2026, profile: str = "realistic", amend: str | None = None
+) -> dict[str, Any]:
+    """Launch, then step hour by hour to the day after the last deadline: units submit, sweeps run on schedule;
+    with `amend` (MILESTONE:DATE[:UNIT]) the board moves that deadline on the sixth day, 09:00 local."""
     console = Console(width=None if Console().is_terminal else 160)
     app = process_app()
     config = read_config(__import__("pathlib").Path(config_path), app.settings.levels)
@@ -40,11 +47,12 @@ def simulate(config_path: str, seed: int = 2026, profile: str = "realistic") -> 
     sink = CaptureSender()
     install_sender(sink)
     try:
+        amendment = _amendment(config, amend)
         submissions = plan_submissions(app, config.key, seed, profile)
         track_days = [day for track in config.tracks for day in track.deadlines.values()]
         last = max([m.deadline for m in config.milestones] + track_days) + dt.timedelta(days=1)
         slots = sweep_slots(config, last)
-        sent_by_kind = _run(console, app, config, submissions, slots, sink)
+        sent_by_kind = _run(console, app, config, submissions, slots, sink, amendment)
     finally:
         install_sender(None)
     clock.set_now(slots[-1])
@@ -73,8 +81,34 @@ def _submit_until(app: Any, key: str, pending: list[Any], until: Any) -> None:
         submit_status(app, SIMULATED_UNIT, key, done.unit, done.milestone, done.at, None)
 
 
+def _amendment(config: Any, amend: str | None) -> tuple[pendulum.DateTime, Amendment] | None:
+    """`MILESTONE:DATE[:UNIT]` → when (the sixth day, 09:00 local) and what the simulated board amends."""
+    if not amend:
+        return None
+    milestone, _, rest = amend.partition(":")
+    day, _, unit = rest.partition(":")
+    try:
+        deadline = dt.date.fromisoformat(day)
+    except ValueError:
+        raise fail(
+            "invalid_amend",
+            "--amend cần dạng MỐC:YYYY-MM-DD[:ĐƠN_VỊ]",
+            "--amend takes MILESTONE:YYYY-MM-DD[:UNIT]",
+            field="--amend",
+        ) from None
+    at = local_instant(config.launch + dt.timedelta(days=5), dt.time(9), config.timezone)
+    change = Amendment(milestone, deadline, "MP-01/CV", "Mô phỏng: điều chỉnh thời hạn", unit or None, confirmed=True)
+    return at, change
+
+
 def _run(
-    console: Console, app: Any, config: Any, submissions: list[Any], slots: list[Any], sink: CaptureSender
+    console: Console,
+    app: Any,
+    config: Any,
+    submissions: list[Any],
+    slots: list[Any],
+    sink: CaptureSender,
+    amendment: tuple[pendulum.DateTime, Amendment] | None = None,
 ) -> Counter[str]:
     total: Counter[str] = Counter()
     pending = list(submissions)
@@ -86,6 +120,15 @@ def _run(
         for day, day_slots in by_day.items():
             kinds: Counter[str] = Counter()
             for slot in day_slots:
+                if amendment is not None and amendment[0] <= slot:
+                    clock.set_now(amendment[0])
+                    done = amend_deadline(app, SIMULATED_BOARD, config.key, amendment[1], amendment[0])
+                    bar.console.print(
+                        f"{day:%d/%m} điều chỉnh / amended {done.milestone}: {done.old_deadline} → "
+                        f"{done.new_deadline} ({done.units} đơn vị / units)",
+                        highlight=False,
+                    )
+                    amendment = None
                 _submit_until(app, config.key, pending, slot)
                 clock.set_now(slot)
                 result = sweep(config.key, slot.isoformat())

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from models.calendar import deadline_day
 from models.enums import DONE_STATUSES, AssignmentStatus
 from models.levels import level_rank
-from models.tables import Assignment, Campaign, Milestone, OrgUnit
+from models.tables import Assignment, Campaign, Milestone, OrgUnit, RatingDecision
 
 DONE = tuple(s.value for s in DONE_STATUSES)
 
@@ -33,6 +33,11 @@ class LevelProgress(BaseModel):
     pending: int
     exempt: int
     completion_pct: float
+    # The decision step (self-assessed = submitted): units whose rating the competent level has decided, and, past
+    # the milestone's decision_deadline, the units still without a decision.
+    decided: int = 0
+    decision_deadline: str | None = None
+    decision_overdue: int = 0
 
 
 class TrackProgress(BaseModel):
@@ -53,6 +58,9 @@ def level_progress(
     done = Assignment.status.in_(DONE)
     exempt = Assignment.status == AssignmentStatus.EXEMPT.value
     open_ = ~Assignment.status.in_((*DONE, AssignmentStatus.EXEMPT.value))
+    decided = select(RatingDecision.unit_id).where(
+        RatingDecision.campaign_id == campaign.id, RatingDecision.current.is_(True)
+    )
 
     def count(condition: ColumnElement[bool]) -> Any:
         return func.sum(case((condition, 1), else_=0))
@@ -71,6 +79,7 @@ def level_progress(
             count(and_(open_, Assignment.due_before <= now)),
             count(and_(open_, Assignment.due_before > now)),
             count(exempt),
+            count(Assignment.unit_id.in_(decided)),
         )
         .join(Milestone, Milestone.id == Assignment.milestone_id)
         .join(OrgUnit, OrgUnit.id == Assignment.unit_id)
@@ -89,15 +98,33 @@ def level_progress(
     # In the config's order, with their titles.
     titles = {str(t.get("name")): str(t.get("title") or t.get("name")) for t in campaign.config.get("tracks") or []}
     named = [name for name in titles if name in tracked] + sorted(set(tracked) - set(titles))
-    return _rows(every), {
-        name: TrackProgress(title=titles.get(name, name), levels=_rows(tracked[name])) for name in named
+    due = _decision_due(campaign)
+    return _rows(every, due, now), {
+        name: TrackProgress(title=titles.get(name, name), levels=_rows(tracked[name], due, now)) for name in named
     }
 
 
-def _rows(found: dict[tuple[int, int, str, str], tuple[str, list[int]]]) -> list[LevelProgress]:
+def _decision_due(campaign: Campaign) -> dict[str, tuple[str, pendulum.DateTime]]:
+    """Milestone key → its decision deadline, and the first instant past it (local midnight after, in UTC)."""
+    found = {}
+    for milestone in campaign.config.get("milestones") or []:
+        day = milestone.get("decision_deadline")
+        if day:
+            local = pendulum.parse(str(day), tz=campaign.timezone)
+            assert isinstance(local, pendulum.DateTime)
+            found[str(milestone["key"])] = (str(day), local.add(days=1).in_timezone("UTC"))
+    return found
+
+
+def _rows(
+    found: dict[tuple[int, int, str, str], tuple[str, list[int]]],
+    due: dict[str, tuple[str, pendulum.DateTime]],
+    now: pendulum.DateTime,
+) -> list[LevelProgress]:
     rows = []
     for (_, _, key, level), (deadline, counts) in sorted(found.items()):
-        units, submitted, on_time, overdue, pending, exempted = counts
+        units, submitted, on_time, overdue, pending, exempted, decided = counts
+        decision_day, late_from = due.get(key, (None, None))
         rows.append(
             LevelProgress(
                 level=level,
@@ -111,6 +138,9 @@ def _rows(found: dict[tuple[int, int, str, str], tuple[str, list[int]]]) -> list
                 pending=pending,
                 exempt=exempted,
                 completion_pct=pct(submitted, units - exempted),
+                decided=decided,
+                decision_deadline=decision_day,
+                decision_overdue=units - exempted - decided if late_from is not None and now >= late_from else 0,
             )
         )
     return rows

@@ -3,6 +3,7 @@ escalated to the level above it when late; counted at a real SMTP server."""
 
 from __future__ import annotations
 
+import json
 import time
 from email.message import EmailMessage
 from pathlib import Path
@@ -84,6 +85,15 @@ def test_the_decider_is_reminded_of_the_units_waiting_and_escalated_when_late(ki
         sweep("2027-01-02T07:30:00+07:00")
         late = [m for m in sweep("2027-01-03T07:30:00+07:00") if "quyết định xếp loại" in text_of(m)]
         late = [m for m in late if "Quá hạn" in str(m["Subject"]) or "quá hạn 3 ngày" in text_of(m)]
+        shown = kiemdiem("progress", "--campaign", "q-2026", "--format", "json", "--at", "2027-01-03T08:00:00+07:00")
+    row = next(r for r in json.loads(shown.stdout)["levels"] if r["level"] == "grassroots")
+    # three numbers per level: self-assessed 2 (G1, G2), decided 1 (G1), past the decision date without one 2 (G2, G3)
+    assert (row["submitted"], row["decided"], row["decision_deadline"], row["decision_overdue"]) == (
+        2,
+        1,
+        "2026-12-31",
+        2,
+    )
     assert sorted(to(m) for m in late) == ["t", "x1"]  # the decider and the level above it
     for message in late:
         body = text_of(message)

@@ -5,7 +5,8 @@
   9,899 members in all.
 - province.csv: a present-day province, Tỉnh ủy Quảng Trị (Quảng Bình merged into it on 1 July 2025), in today's
   layout: ward, special-zone and commune committees (level `commune`) and the bloc committees directly under the
-  province (level `bloc`), grassroots organizations below them, branches below the larger grassroots committees.
+  province (level `bloc`), grassroots organizations below them (and one placed directly under the province),
+  branches below the larger grassroots committees.
   Its names are real places (a selection); its size is the seed province's (577 grassroots organizations, 75,280
   members, seed 003), not today's Quảng Trị's.
 
@@ -203,6 +204,8 @@ def province(rng: random.Random) -> Tree:
         number = grassroots // len(above) + 1
         large = rng.random() < 0.35
         name = _grassroots_name(kind, place, number, large)
+        if grassroots == 576:  # one grassroots organization placed directly under the province, decided by it
+            parent, name = root, f"{'Đảng bộ' if large else 'Chi bộ'} Bệnh viện Hữu nghị Việt Nam – Cu Ba Đồng Hới"
         code = tree.add(f"{parent}-CS{number:02d}", parent, name, "grassroots")
         if large:
             for branch in range(1, rng.randint(3, 9) + 1):
