@@ -40,6 +40,10 @@ NOTICE_KINDS = {
     "catch_up": ("Cập nhật", "Catch-up"),
     "returned": ("Trả lại", "Returned"),
     "deadline_changed": ("Đổi hạn", "Deadline changed"),
+    "rating_decided": ("Quyết định xếp loại", "Rating decided"),
+    "decision_due": ("Chờ quyết định xếp loại", "Decision due"),
+    "decision_overdue": ("Quá hạn quyết định xếp loại", "Decision overdue"),
+    "at_risk": ("Dự báo nguy cơ chậm", "At risk"),
 }
 NOTICE_STATES = {
     "sent": ("đã gửi", "delivered"),
