@@ -106,9 +106,10 @@ def _results(session: Session, campaign: Campaign, root: OrgUnit) -> dict[str, S
     the view (a grassroots organization's report, not its branches' as well); a unit's reports for several
     milestones count once, the latest milestone's. (Organizations are counted by `organization_results`.)
 
-    All in the database: the view's reporting lines (`rep`), each kept unless the same unit reported the subject
-    for a later milestone or one of its ancestors in the view reported it (one anti-join per ancestor, walking up
-    `parent_id` as deep as the view goes), summed per subject and per distinct set of not-evaluated reasons."""
+    All in the database, one pass over the view's report lines (`rep`): each unit's latest milestone's (a window),
+    summed per parent (whether a line is covered depends on its parent only: the parent or one of its ancestors in
+    the view reported the subject), the parents whose chain up `parent_id` meets no reporting unit with units below
+    (one anti-join per level, as deep as the tree goes) kept, and summed per subject and set of reasons."""
     rep = _reporting_lines(campaign, root).cte("rep")
     counts = [c for c in rep.c if c.name.startswith("n")]
     per_parent = (
@@ -123,9 +124,9 @@ def _results(session: Session, campaign: Campaign, root: OrgUnit) -> dict[str, S
         .group_by(rep.c.subject, rep.c.parent_id, rep.c.reasons)
         .subquery("per_parent")
     )
-    counts = [c for c in per_parent.c if c.name.startswith("n")]
+    summed = [c for c in per_parent.c if c.name.startswith("n")]
     query = select(
-        per_parent.c.subject, per_parent.c.reasons, func.sum(per_parent.c.lines), *(func.sum(c) for c in counts)
+        per_parent.c.subject, per_parent.c.reasons, func.sum(per_parent.c.lines), *(func.sum(c) for c in summed)
     ).group_by(per_parent.c.subject, per_parent.c.reasons)
     child = aliased(OrgUnit)
     reporters = (
