@@ -17,12 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-RATING_VI = {
-    "excellent": "Hoàn thành xuất sắc nhiệm vụ",
-    "good": "Hoàn thành tốt nhiệm vụ",
-    "completed": "Hoàn thành nhiệm vụ",
-    "not_completed": "Không hoàn thành nhiệm vụ",
-}
+from models.reports import RATING_VI
+
 WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 TEMPLATES = Path(__file__).parent / "templates"
 SMS_SEGMENT = 160

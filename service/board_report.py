@@ -16,6 +16,7 @@ import pendulum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.changes import amendments, reclassifications
 from models.errors import fail
 from models.lookup import campaign_by_key, unit_by_code
 from models.overdue import overdue_units
@@ -50,8 +51,9 @@ def write_board_report(app: App, campaign: str, root: str | None, out: Path, now
         named = select(Milestone.key, Milestone.title).where(Milestone.campaign_id == found.id)
         titles: dict[str, str] = {key: title for key, title in session.execute(named).tuples()}
         late = overdue_units(session, found, top, now)
+        changes = (amendments(session, found, top), reclassifications(session, found, top))
         head = header(top.name, found.title, found.plan_number, _place(top.name), now.in_timezone(found.timezone))
-    writer(out, build_board(head, whole, rows, titles, late, organizations))
+    writer(out, build_board(head, whole, rows, titles, late, organizations, changes))
     return out
 
 

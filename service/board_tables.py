@@ -14,9 +14,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from models.changes import AmendmentRow, RerateRow
 from models.overdue import OverdueUnit
 from models.progress import Progress
-from models.reports import QUOTA, SUBJECT_VI
+from models.reports import QUOTA, RATING_VI, SUBJECT_VI
 
 LEVEL_VI = {
     "province": "Tỉnh ủy, Thành ủy",
@@ -186,6 +187,7 @@ def build_board(
     titles: dict[str, str],
     late: list[OverdueUnit],
     organizations: list[Any] | None = None,
+    changes: tuple[list[AmendmentRow], list[RerateRow]] = ([], []),
 ) -> Board:
     """All the tables: results per subject for `whole`; tables (a) and (b) with a row per (name, progress) in `units`
     and their sum (table (a) from `organizations`, one per unit, when given); organizations by type; progress per
@@ -199,7 +201,39 @@ def build_board(
     tables.append(_levels(whole, titles))
     tables += _tracks(whole, titles)
     tables.append(_late(late, titles))
+    amended, rerated = changes
+    if amended:
+        tables.append(_amendments(amended, titles))
+    if rerated:
+        tables.append(_reclassifications(rerated))
     return Board(head, tables)
+
+
+def _amendments(amended: list[AmendmentRow], titles: dict[str, str]) -> Table:
+    columns = ["TT", "Văn bản", "Mốc", "Phạm vi", "Hạn cũ", "Hạn mới", "Số đơn vị", "Lý do"]
+    table = Table("Điều chỉnh hạn", "IV. Điều chỉnh thời hạn trong đợt", columns)
+    for number, a in enumerate(amended, start=1):
+        scope = f"{a.unit} và cấp dưới" if a.unit else "Toàn đợt"
+        row: list[Cell] = [number, a.document, titles.get(a.milestone, a.milestone), scope, a.old_deadline]
+        table.rows.append([*row, a.new_deadline, a.units, a.reason])
+    return table
+
+
+def _reclassifications(rerated: list[RerateRow]) -> Table:
+    columns = ["TT", "Đơn vị", "Cấp quyết định", "Xếp loại trước", "Xếp loại lại", "Lý do"]
+    table = Table("Xếp loại lại", "V. Hủy kết quả, xếp loại lại (Quy định 366-QĐ/TW, Điều 15)", columns)
+    for number, r in enumerate(rerated, start=1):
+        table.rows.append(
+            [
+                number,
+                r.unit,
+                r.decider,
+                RATING_VI.get(r.previous, r.previous),
+                RATING_VI.get(r.rating, r.rating),
+                r.reason,
+            ]
+        )
+    return table
 
 
 def reference_date(report: Progress) -> dt.date | None:

@@ -13,6 +13,7 @@ import pendulum
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from models.changes import AmendmentRow, amendments
 from models.dashboard_activity import (
     AuditRow,
     NoticeRow,
@@ -209,6 +210,8 @@ class UnitDetail(BaseModel):
     # quyết định); and, for a unit with units under it, the ratings it decides for them.
     rating: RatingRow | None = None
     group: list[RatingRow] = []
+    # Deadlines amended while the campaign runs that concern this unit (the whole campaign's, or its subtree's).
+    amendments: list[AmendmentRow] = []
 
 
 def unit_detail(app: App, actor: Actor, key: str, code: str, now: pendulum.DateTime) -> UnitDetail:
@@ -268,4 +271,5 @@ def unit_detail(app: App, actor: Actor, key: str, code: str, now: pendulum.DateT
             today=now.in_timezone(campaign.timezone).date(),
             rating=next((row for row in siblings if row.unit == unit.code), None),
             group=rating_rows(group(session, campaign, unit, levels)) if children else [],
+            amendments=amendments(session, campaign, unit),
         )

@@ -157,3 +157,18 @@ def test_a_whole_campaign_amendment_leaves_the_units_on_a_track_of_their_own(kie
     assert json.loads(amended.stdout)["units"] == 3  # CS-0 and its two branches; CS-1's subtree keeps 15/01
     progress = json.loads(kiemdiem("progress", "--campaign", KEY, "--format", "json", "--at", AMEND_AT).stdout)
     assert {row["deadline"][:10] for row in progress["tracks"]["dac_thu"]["levels"]} == {"2027-01-15"}
+
+
+def test_the_board_report_lists_the_amendments(kiemdiem, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    assert kiemdiem("units", "import", write(tmp_path / "t.csv", tree_csv(9, 2, 2))).exit_code == 0
+    assert kiemdiem("campaign", "launch", write(tmp_path / "c.yaml", CONFIG), "--at", LAUNCH_AT).exit_code == 0
+    assert kiemdiem(*AMEND, "--at", AMEND_AT).exit_code == 0
+    out = tmp_path / "bc.xlsx"
+    ran = kiemdiem("report", "--campaign", KEY, "--out", out, "--at", "2026-11-29T09:00:00+07:00")
+    assert ran.exit_code == 0, ran.stderr
+    sheet = load_workbook(out)["Điều chỉnh hạn"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    found = next(r for r in rows if "1076-CV/ĐU" in r)
+    assert "CS-0 và cấp dưới" in found and 3 in found and "Lùi hạn sau hội nghị Ban Chấp hành" in found

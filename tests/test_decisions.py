@@ -265,3 +265,20 @@ def test_the_decider_is_the_grassroots_committee_by_the_management_line(kiemdiem
     assert [row["unit"] for row in group["units"]] == ["B1", "B2", "B3", "P"]
     assert decide_as("G", {"B1": "good", "B2": "good", "B3": "completed", "P": "good"}).exit_code == 0
     assert decide_as("X", {"G": "good"}).exit_code == 0
+
+
+def test_the_board_report_lists_the_reclassifications(kiemdiem, launched, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    assert decide(kiemdiem, tmp_path, ratings_of(excellent=1, good=8)).exit_code == 0
+    again = kiemdiem(
+        "status", "decide", "--campaign", "d-2026", "--decider", "X1", "--unit", "CS-02", "--rating", "completed",
+        "--reason", "Kỷ luật sau công bố", "--at", AT,
+    )  # fmt: skip
+    assert again.exit_code == 0, again.stderr
+    out = tmp_path / "bc.xlsx"
+    assert kiemdiem("report", "--campaign", "d-2026", "--out", out, "--at", AT).exit_code == 0
+    rows = [[c.value for c in row] for row in load_workbook(out)["Xếp loại lại"].iter_rows()]
+    found = [r for r in rows if "CS-02" in r]
+    assert len(found) == 1 and "Hoàn thành tốt nhiệm vụ" in found[0] and "Hoàn thành nhiệm vụ" in found[0]
+    assert "Kỷ luật sau công bố" in found[0]

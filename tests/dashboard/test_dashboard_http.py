@@ -204,3 +204,15 @@ def test_the_parent_decides_a_branchs_rating_beside_its_self_rating(site) -> Non
     assert 'data-testid="decision">Hoàn thành tốt nhiệm vụ<' in shown
     group = cs1.get(f"{UNIT}/CS-1").text  # the parent's own page lists the units it decides
     assert 'data-testid="rating-group"' in group and "Chi bộ ấp 1" in group
+
+
+def test_an_amended_deadline_shows_on_the_unit_page(site) -> None:
+    amended = site.kiemdiem(
+        "campaign", "amend", "web-2026", "--milestone", "grassroots_review", "--deadline", "2026-12-20",
+        "--unit", "CS-1", "--document", "77-CV/HU", "--reason", "Lùi hạn", "--at", "2026-12-12T09:00:00+07:00",
+    )  # fmt: skip
+    assert amended.exit_code == 0, amended.stderr
+    page = signed(site, "CB1").get(f"{UNIT}/CS-1-CB1").text
+    assert 'data-testid="amendments"' in page and "77-CV/HU" in page and "20/12/2026" in page
+    other = signed(site, "CS-2").get(f"{UNIT}/CS-2").text
+    assert "77-CV/HU" not in other  # a sibling's subtree amendment is not this unit's
