@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Integer, Select, Text, and_, cast, exists,
 from sqlalchemy.orm import Session, aliased
 
 from models.campaign_config import new_member_reference_date
+from models.changes import AmendmentRow, amendments
 from models.decisions import rated_by_decision, rated_by_self
 from models.enums import DONE_STATUSES, NoticeStatus
 from models.level_progress import LevelProgress as LevelProgress
@@ -73,6 +74,8 @@ class Progress(BaseModel):
     tracks: dict[str, TrackProgress] = {}
     # Members admitted less than 6 months before this date are not rated (`not_evaluated.new`).
     new_member_reference_date: str = ""
+    # Deadlines amended while the campaign runs that touch this view (models.changes).
+    amendments: list[AmendmentRow] = []
 
 
 def progress(
@@ -98,6 +101,7 @@ def progress(
         no_contact=_no_contact(session, root),
         added_after_launch=_added_after_launch(session, campaign, root),
         notices=_notices_needing_attention(session, campaign, root),
+        amendments=amendments(session, campaign, root),
     )
 
 

@@ -87,6 +87,12 @@ def test_a_deadline_moved_for_one_subtree_is_told_once_and_followed(kiemdiem, sn
     for unit in OUTSIDE:  # the old date holds: reminded and overdue against 10/12, never told of a change
         mine = [text_of(m) for m in after if mailbox(m) == unit]
         assert any("quá hạn" in t and "10/12/2026" in t for t in mine) and not any("15/12/2026" in t for t in mine)
+    shown = json.loads(kiemdiem("progress", "--campaign", KEY, "--root", "CS-0", "--format", "json").stdout)
+    assert [(a["document"], a["old_deadline"], a["new_deadline"], a["unit"]) for a in shown["amendments"]] == [
+        ("1076-CV/ĐU", "2026-12-10", "2026-12-15", "CS-0")
+    ]
+    outside = json.loads(kiemdiem("progress", "--campaign", KEY, "--root", "CS-1", "--format", "json").stdout)
+    assert outside["amendments"] == []
     acts = [r for r in snapshot()["audit_log"] if r[3] == "campaign.amend"]
     assert [(r[6], r[7], r[8], r[9]) for r in acts] == [
         ("grassroots_review", "2026-12-10", "2026-12-15", "Lùi hạn sau hội nghị Ban Chấp hành")
