@@ -20,7 +20,7 @@ from models.changes import amendments, reclassifications
 from models.errors import fail
 from models.lookup import campaign_by_key, unit_by_code
 from models.overdue import overdue_units
-from models.progress import Progress, SubjectResults, progress
+from models.progress import SubjectResults, progress
 from models.reports import RATINGS
 from models.tables import Campaign, Milestone, OrgUnit
 from service.board_tables import Board, build_board, header
@@ -83,12 +83,6 @@ def _organizations_per_unit(
     return found
 
 
-def write(path: Path, report: Progress, issuer: str, title: str, plan: str, place: str, now: pendulum.DateTime) -> None:
-    """The report from a Progress alone (results and progress per level, no rows per unit): kept for callers that
-    have no app at hand; write_board_report writes the whole report."""
-    _writer(path)(path, build_board(header(issuer, title, plan, place, now), report, [], {}, []))
-
-
 def _writer(path: Path):  # type: ignore[no-untyped-def]
     suffix = path.suffix.lower()
     if suffix not in WRITERS:
@@ -107,4 +101,4 @@ def _place(issuer: str) -> str:
     return words[-1] if len(words) == 3 else issuer
 
 
-__all__ = ["FONTS", "Board", "write", "write_board_report"]
+__all__ = ["FONTS", "Board", "write_board_report"]

@@ -62,7 +62,7 @@ def deliver_now(app: App, key: str, now: pendulum.DateTime) -> None:
 
 def board_report(app: App, actor: Actor, key: str, root: str | None, fmt: str, now: pendulum.DateTime) -> bytes:
     """The board's report of a subtree as XLSX or PDF bytes (the board only)."""
-    from service.progress_view import write_board_report
+    from service.board_report import write_board_report
 
     actor.require_admin("tải báo cáo của ban tổ chức", "download the board's report")
     assert fmt in REPORT_FORMATS

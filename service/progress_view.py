@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pendulum
 
 from models.progress import Progress, progress
@@ -53,25 +51,32 @@ def progress_lines(report: Progress) -> list[str]:
         states = {"failed": "không gửi được / failed", "uncertain": "có thể chưa đến / uncertain"}
         listed = ", ".join(f"{states.get(state, state)} {vn_int(n)}" for state, n in report.notices.items())
         lines.append(f"Thông báo cần xem lại / notices to check (kiemdiem outbox): {listed}")
+    for name, track in report.tracks.items():
+        for row in track.levels:
+            lines.append(
+                f"diện riêng / track {name}: {row.milestone} {row.level} hạn / due {row.deadline}: "
+                f"{vn_int(row.submitted)}/{vn_int(row.units)} submitted, {vn_int(row.overdue)} overdue"
+            )
+    for row in report.levels:
+        if row.decision_deadline:
+            lines.append(
+                f"{row.milestone} {row.level}: tự đánh giá / self-assessed {vn_int(row.submitted)}, "
+                f"cấp trên đã quyết định / decided {vn_int(row.decided)}, quá hạn quyết định / decision overdue "
+                f"{vn_int(row.decision_overdue)} (hạn / due {row.decision_deadline})"
+            )
+    for a in report.amendments:
+        scope = a.unit or "toàn đợt / whole campaign"
+        lines.append(
+            f"Điều chỉnh hạn / amended ({a.document}): {a.milestone} {a.old_deadline} → {a.new_deadline}, {scope}"
+        )
+    for note in report.member_total_notes:
+        lines.append(
+            f"{note.unit}: báo cáo / reported {vn_int(note.reported)} đảng viên, danh sách / tree {vn_int(note.tree)}"
+            f" — {note.reason}"
+        )
     if report.added_after_launch:
         added = ", ".join(f"{level} {vn_int(n)}" for level, n in report.added_after_launch.items())
         lines.append(
             f"Đơn vị thêm sau khi triển khai (không tính) / units added after the launch (not counted): {added}"
         )
     return lines
-
-
-def write_board_report(app: App, campaign: str, root: str | None, out: Path, now: pendulum.DateTime) -> Path:
-    from models.lookup import campaign_by_key
-    from models.tables import OrgUnit
-    from service.board_report import write
-
-    with app.unit_of_work() as session:
-        found = campaign_by_key(session, campaign)
-        issuer = session.get(OrgUnit, found.root_unit_id)
-        assert issuer is not None
-        title, plan, issuer_name = found.title, found.plan_number, issuer.name
-    report = campaign_progress(app, campaign, root, now)
-    place = issuer_name.split(" ", 2)[-1] if " " in issuer_name else issuer_name
-    write(out, report, issuer_name, title, plan, place, now)
-    return out
