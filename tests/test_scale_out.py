@@ -202,7 +202,7 @@ def cluster(tmp_path: Path) -> Iterator[tuple[Cluster, str]]:
                 print(f"--- {name} (last lines) ---\n" + "\n".join(servers.log(name).splitlines()[-40:]))
 
 
-PROVINCES, UNITS = 6, 200  # 6 "provinces" of 200 units (1,201 units with the root): 2,000 each is too slow here
+PROVINCES, UNITS = 4, 60  # 4 "provinces" of 60 units (241 with the root): on 2 shared cores 2,000 each is too slow
 NEXT = "2026-12-07T09:30:00+07:00"  # the same day, two hours later: nothing new is due, what was left is delivered
 
 
@@ -232,7 +232,7 @@ def _partitions(client: Any, deployment: Any, at: str) -> list[Any]:
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 
     runs = client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment])))
-    return [r for r in runs if r.parameters.get("at") == pendulum.parse(at).isoformat()]
+    return [r for r in runs if pendulum.parse(r.parameters["at"]) == pendulum.parse(at)]
 
 
 def _outbox(url: str) -> dict[str, int]:
@@ -278,7 +278,7 @@ def test_two_workers_share_a_sweep_and_a_lost_worker_costs_minutes(
 
         started = time.monotonic()
         first = _start_sweep(client, sweep_deployment, MORNING)
-        run = _wait_for("the first sweep ends", lambda: _ended(client, first), 150, 1)
+        run = _wait_for("the first sweep ends", lambda: _ended(client, first), 240, 1)
         assert run.state.is_completed(), run.state
         _wait_for("every mailbox reached", lambda: len(smtp.messages) >= len(everyone), 10)
         took = time.monotonic() - started
@@ -300,7 +300,7 @@ def test_two_workers_share_a_sweep_and_a_lost_worker_costs_minutes(
 
         # A worker and the run it is delivering from are lost (SIGKILL, as a machine is).
         before = len(smtp.messages)
-        _start_sweep(client, sweep_deployment, LATER)
+        later = _start_sweep(client, sweep_deployment, LATER)
         workers = {name: servers.processes[name].pid for name in ("worker-1", "worker-2")}
 
         def delivering() -> Any:
@@ -316,29 +316,36 @@ def test_two_workers_share_a_sweep_and_a_lost_worker_costs_minutes(
         victim, pid = _wait_for("a partition mid-delivery", delivering, 120, 0.2)
         worker = _worker_of(pid, workers)
         assert worker is not None
-        # The next sweep, scheduled as the campaign's schedule would have it: then nothing but waiting.
-        following = _start_sweep(client, sweep_deployment, NEXT, pendulum.now("UTC").add(seconds=130))
+        # The next sweep, scheduled as the campaign's schedule would have it: then nothing but waiting. The dead
+        # run is marked Crashed 90 s after its last heartbeat at most; its parent then decides and delivers the rest.
+        following = _start_sweep(client, sweep_deployment, NEXT, pendulum.now("UTC").add(seconds=140))
         os.kill(pid, signal.SIGKILL)
         os.killpg(workers[worker], signal.SIGKILL)
         killed = time.monotonic()
         sent_at_kill = len(smtp.messages) - before
 
-        def all_arrived() -> bool:
+        def recovered() -> bool:
             counts = received(smtp)
-            return set(counts) == everyone and min(counts.values()) >= 2
+            run = client.read_flow_run(following)
+            assert run.state is None or not run.state.is_cancelled(), f"the next sweep: {run.state.message}"
+            if set(counts) != everyone or (min(counts.values()) < 2 and not _outbox(url).get("uncertain")):
+                return False
+            return run.state is not None and (run.state.is_running() or run.state.is_completed())
 
+        url = servers.env["KIEMDIEM_DATABASE_URL"]
+        _wait_for("every notice arrived and the next sweep runs", recovered, 180, 1)
+        recovered_in = time.monotonic() - killed
+        assert client.read_flow_run(victim.id).state.name == "Crashed"
+        assert client.read_flow_run(later).state.is_completed()  # it decided and delivered what its partition left
         run = _wait_for("the next sweep ends", lambda: _ended(client, following), 180, 1)
         assert run.state.is_completed(), f"the next sweep was {run.state.name}: {run.state.message}"
-        recovered = time.monotonic() - killed
-        uncertain = _outbox(servers.env["KIEMDIEM_DATABASE_URL"]).get("uncertain", 0)
-        if not uncertain:
-            _wait_for("every mailbox reached twice", all_arrived, max(1.0, 180 - recovered))
-        final = received(smtp)
+        time.sleep(1)
+        final, uncertain = received(smtp), _outbox(url).get("uncertain", 0)
         assert max(final.values()) <= 2, {b: n for b, n in final.items() if n > 2}  # nobody twice a notice
         short = {b for b in everyone if final[b] < 2}
         assert len(short) <= uncertain <= 1, (short, uncertain)  # only the one in flight may be lost, and shown
-        assert client.read_flow_run(victim.id).state.name == "Crashed"
         print(
-            f"killed {worker} and its run after {sent_at_kill} messages; next sweep done {recovered:.0f} s later; "
+            f"killed {worker} and its run after {sent_at_kill} messages; all arrived and next sweep running "
+            f"{recovered_in:.0f} s later; "
             f"{uncertain} uncertain; outbox {_outbox(servers.env['KIEMDIEM_DATABASE_URL'])}"
         )
