@@ -164,8 +164,10 @@ def decisions(session: Session, campaign_id: int, within: str | None = None) -> 
 
 def rated_by_self(campaign_id: int, within: str | None = None) -> Select[tuple[int, str | None, int]]:
     """`self_ratings` as a query: unit_id, rating, and `newest` (1: the self-rating `self_ratings` keeps)."""
+    # `unit_id + 0`: not the column itself, so that SQLite reads the few reports with a self-rating and sorts them,
+    # rather than walking every assignment of the campaign in unit order to save the sort.
     newest = func.row_number().over(
-        partition_by=Assignment.unit_id, order_by=(Report.submitted_at.desc(), Report.id.desc())
+        partition_by=Assignment.unit_id + 0, order_by=(Report.submitted_at.desc(), Report.id.desc())
     )
     return _self_rated(campaign_id, within).add_columns(newest.label("newest"))
 
