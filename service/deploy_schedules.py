@@ -88,6 +88,10 @@ def _campaign_check(config: CampaignConfig, have: set[tuple[str, str]], names: l
     )
 
 
+# Heartbeats every 30 s, which deploy/automations.yaml expects of every run tagged `kiemdiem` (as deploy/prefect.yaml).
+JOB_VARIABLES: dict[str, Any] = {"env": {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}}
+
+
 @dataclass(frozen=True)
 class Synced:
     written: list[str]
@@ -96,8 +100,8 @@ class Synced:
 
 
 def sync_schedules(client: Any, engine: Engine, pool: str) -> Synced:
-    """One deployment per active campaign on `pool`, written only when its schedules or pool changed (rewriting
-    drops its scheduled runs); the deployments of campaigns no longer active removed."""
+    """One deployment per active campaign on `pool`, written only when its schedules, pool or job variables changed
+    (rewriting drops its scheduled runs); the deployments of campaigns no longer active removed."""
     configs = active_campaigns(engine)
     existing = {d.name: d for d in _sweep_deployments(client)}
     flow_id = client.create_flow_from_name(FLOW) if configs else None
@@ -105,7 +109,8 @@ def sync_schedules(client: Any, engine: Engine, pool: str) -> Synced:
     for config in configs:
         name = f"{FLOW}-{config.key}"
         current = existing.get(name)
-        if current is not None and current.work_pool_name == pool and _crons(current) == wanted(config):
+        same = current is not None and current.work_pool_name == pool and _crons(current) == wanted(config)
+        if same and current is not None and (current.job_variables or {}) == JOB_VARIABLES:
             unchanged.append(f"{FLOW}/{name}")
             continue
         _write(client, flow_id, name, config, pool)
@@ -138,6 +143,7 @@ def _write(client: Any, flow_id: Any, name: str, config: CampaignConfig, pool: s
         concurrency_limit=1,
         concurrency_options=ConcurrencyOptions(collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
         pull_steps=PULL_STEPS,
+        job_variables=JOB_VARIABLES,
         tags=["kiemdiem", TAG, config.key],
         description=f"Quét nhắc việc / reminder sweep: {config.title} ({config.plan_number})",
     )
