@@ -86,8 +86,10 @@ def ensure_chromium() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per test module: Playwright's sync API runs an event loop in this thread while it lives, which
+    would refuse every later `asyncio.run` of the same test process."""
     from playwright.sync_api import sync_playwright
 
     path = ensure_chromium()
