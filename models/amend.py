@@ -21,7 +21,7 @@ from models.calendar import deadline_day
 from models.enums import OPEN_STATUSES, NoticeKind, NoticeStatus
 from models.errors import fail
 from models.outbox_keys import notice_key
-from models.status import refuse_if_closed
+from models.status import lock_campaign
 from models.tables import Assignment, AuditEntry, Campaign, Milestone, OrgUnit, OutboxEntry
 
 OPEN = [s.value for s in OPEN_STATUSES]
@@ -53,7 +53,7 @@ class Amended:
 
 
 def amend(session: Session, campaign: Campaign, change: Amendment, now: pendulum.DateTime, actor: str) -> Amended:
-    _lock(session, campaign)
+    lock_campaign(session, campaign.id)
     for field, text in (("document", change.document), ("reason", change.reason)):
         if not text.strip():
             raise fail(
@@ -200,16 +200,6 @@ def _plans_above(session: Session, campaign: Campaign, root: OrgUnit) -> list[Ca
             )
         )
     )
-
-
-def _lock(session: Session, campaign: Campaign) -> None:
-    session.execute(
-        update(Campaign)
-        .where(Campaign.id == campaign.id)
-        .values(status=Campaign.status)
-        .execution_options(synchronize_session=False)
-    )
-    refuse_if_closed(session.scalar(select(Campaign.status).where(Campaign.id == campaign.id)))
 
 
 def _scope(session: Session, campaign: Campaign, unit: str | None) -> OrgUnit:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pendulum
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from models.audit import audit
@@ -19,7 +19,7 @@ from models.enums import DONE_STATUSES, AssignmentStatus, NoticeKind, NoticeStat
 from models.errors import InputError, Problem, capped
 from models.outbox_keys import notice_key
 from models.reports import QUOTA, QUOTA_OVERRIDE, RATINGS, SUBJECT_VI
-from models.status import refuse_if_closed
+from models.status import lock_campaign
 from models.tables import Assignment, Campaign, OrgUnit, OutboxEntry, RatingDecision, Report
 
 
@@ -48,7 +48,7 @@ def decide(
 ) -> list[GroupRow]:
     """Decide (or decide again) the ratings of some of the units `decider` decides (models.deciders), all or
     nothing; a unit is decided after it has reported and after every unit it decides has been decided."""
-    _lock(session, campaign)
+    lock_campaign(session, campaign.id)
     units = _group_members(session, campaign, decider, ratings, levels)
     current = _current(session, campaign.id, decider.id)
     after = {**{unit_id: row.rating for unit_id, row in current.items()}, **{u.id: ratings[u.code] for u in units}}
@@ -205,18 +205,6 @@ def _decided(campaign_id: int, within: str | None) -> Select[tuple[int, str]]:
             OrgUnit.path.startswith(within, autoescape=True)
         )
     return query
-
-
-def _lock(session: Session, campaign: Campaign) -> None:
-    """Decisions of one campaign one at a time (the quota is counted over what others decided), never once it is
-    closed: the campaign's row lock (on SQLite, the write lock), then its status read again."""
-    session.execute(
-        update(Campaign)
-        .where(Campaign.id == campaign.id)
-        .values(status=Campaign.status)
-        .execution_options(synchronize_session=False)
-    )
-    refuse_if_closed(session.scalar(select(Campaign.status).where(Campaign.id == campaign.id)))
 
 
 def _assigned(campaign_id: int) -> Select[tuple[int]]:

@@ -59,6 +59,19 @@ def hold(session: Session, assignment: Assignment) -> None:
     refuse_if_closed(status)
 
 
+def lock_campaign(session: Session, campaign_id: int) -> None:
+    """The campaign's row lock (on SQLite, the database's write lock), then its status read again: changes that
+    count over the whole campaign (decisions against a group's quota, amendments) go one at a time, and none once it
+    is closed."""
+    session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id)
+        .values(status=Campaign.status)
+        .execution_options(synchronize_session=False)
+    )
+    refuse_if_closed(session.scalar(select(Campaign.status).where(Campaign.id == campaign_id)))
+
+
 def refuse_if_closed(status: str | None) -> None:
     if status == CampaignStatus.CLOSED:
         raise fail(

@@ -89,7 +89,7 @@ def serving(api: FastAPI) -> Iterator[str]:
     uv = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()
-    for _ in range(100):
+    for _ in range(200):  # up to 10 s on a loaded machine
         if uv.started:
             break
         time.sleep(0.05)

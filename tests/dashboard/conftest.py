@@ -7,24 +7,20 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 import yaml
 
 from models import clock
 from service.bootstrap import build_app
 from service.settings import Settings
 from tests.conftest import ROOT, write
+from tests.test_api import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The flags the machine notes ask for (shared env notes): no sandbox as root, no GPU, nothing fetched in the background.
@@ -111,25 +107,6 @@ def shots(request: pytest.FixtureRequest) -> Any:
         return path
 
     return shoot
-
-
-@contextmanager
-def serving(asgi: Any) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(asgi, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @dataclass
