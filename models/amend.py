@@ -20,6 +20,7 @@ from models.audit import audit
 from models.calendar import deadline_day
 from models.enums import OPEN_STATUSES, NoticeKind, NoticeStatus
 from models.errors import fail
+from models.lookup import milestone_by_key
 from models.outbox_keys import notice_key
 from models.status import lock_campaign
 from models.tables import Assignment, AuditEntry, Campaign, Milestone, OrgUnit, OutboxEntry
@@ -62,16 +63,7 @@ def amend(session: Session, campaign: Campaign, change: Amendment, now: pendulum
                 f"an amendment needs its document number and reason ({field})",
                 field=field,
             )
-    milestone = session.scalar(
-        select(Milestone).where(Milestone.campaign_id == campaign.id, Milestone.key == change.milestone)
-    )
-    if milestone is None:
-        raise fail(
-            "unknown_milestone",
-            f"đợt «{campaign.key}» không có mốc «{change.milestone}»",
-            f"campaign '{campaign.key}' has no milestone '{change.milestone}'",
-            field="milestone",
-        )
+    milestone = milestone_by_key(session, campaign, change.milestone)
     root = _scope(session, campaign, change.unit)
     new_due = due_before(campaign.timezone, change.deadline)
     check_within_plans_above(session, campaign, root, milestone.key, change.deadline, field="deadline")

@@ -11,16 +11,15 @@ from collections import Counter, defaultdict
 
 import pendulum
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models.campaign_config import MilestoneConfig
 from models.deciders import GRASSROOTS
 from models.enums import DONE_STATUSES, NoticeKind, NoticeStatus
 from models.levels import level_rank
-from models.outbox_keys import notice_key
+from models.outbox_keys import insert_new_notices, notice_key
 from models.sweep_context import SweepContext
-from models.tables import Assignment, Milestone, OrgUnit, OutboxEntry, RatingDecision
+from models.tables import Assignment, Milestone, OrgUnit, RatingDecision
 
 SHOWN = 50  # units named in one notice; the count says the rest
 
@@ -98,7 +97,7 @@ def _notify(
                 },
             }
         )
-    return _insert_new(session, rows)
+    return insert_new_notices(session, rows)
 
 
 def _waiting(session: Session, campaign: SweepContext, milestone: str) -> list[tuple[int, str, int | None, str, str]]:
@@ -147,14 +146,3 @@ def _deciders(
         if decider is not None:
             found[unit_id] = decider
     return found
-
-
-def _insert_new(session: Session, rows: list[dict[str, object]]) -> int:
-    """Insert the notices whose keys are new (ON CONFLICT DO NOTHING on the unique key), counting what was added."""
-    if not rows:
-        return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(OutboxEntry).values(rows).on_conflict_do_nothing(index_elements=["key"])
-    result = session.execute(statement)
-    return int(getattr(result, "rowcount", 0) or 0)

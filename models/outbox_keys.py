@@ -2,9 +2,15 @@
 
 One definition, two forms: `notice_key` for a notice decided in Python, `notice_key_sql` for the sweep, which
 builds the keys of a whole group of units in one INSERT … SELECT. Both put the unit code between the same two
-pieces, so the same notice gets the same key either way."""
+pieces, so the same notice gets the same key either way. `insert_new_notices` writes notices whose keys are new
+and leaves the rest: a second sweep or a second worker adds nothing."""
 
 from __future__ import annotations
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from models.tables import OutboxEntry
 
 SEPARATOR = "|"
 NO_MILESTONE = "-"
@@ -30,3 +36,14 @@ def notice_key_sql(
     `:key_before || u.code || :key_after`."""
     before, after = around_unit(campaign, milestone, kind, occurrence)
     return f":{name}_before || {unit_code} || :{name}_after", {f"{name}_before": before, f"{name}_after": after}
+
+
+def insert_new_notices(session: Session, rows: list[dict[str, object]]) -> int:
+    """Insert the notices whose keys are new (ON CONFLICT DO NOTHING on the unique key), counting what was added."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(OutboxEntry).values(rows).on_conflict_do_nothing(index_elements=["key"])
+    result = session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)

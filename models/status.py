@@ -9,25 +9,16 @@ from sqlalchemy.orm import Session
 from models.audit import audit
 from models.enums import CLOSED_STATUSES, AssignmentStatus, CampaignStatus
 from models.errors import fail
-from models.lookup import campaign_by_key, unit_by_code
+from models.lookup import campaign_by_key, milestone_by_key, unit_by_code
 from models.reports import ReportIn, check_for_unit
 from models.states import check_transition
-from models.tables import Assignment, Campaign, Milestone, OrgUnit, Report, ReportLine
+from models.tables import Assignment, Campaign, OrgUnit, Report, ReportLine
 
 
 def find_assignment(session: Session, campaign_key: str, unit_code: str, milestone_key: str) -> Assignment:
     campaign = campaign_by_key(session, campaign_key)
     unit = unit_by_code(session, unit_code)
-    milestone = session.scalar(
-        select(Milestone).where(Milestone.campaign_id == campaign.id, Milestone.key == milestone_key)
-    )
-    if milestone is None:
-        raise fail(
-            "unknown_milestone",
-            f"đợt «{campaign_key}» không có mốc «{milestone_key}»",
-            f"campaign '{campaign_key}' has no milestone '{milestone_key}'",
-            field="milestone",
-        )
+    milestone = milestone_by_key(session, campaign, milestone_key)
     assignment = session.scalar(
         select(Assignment).where(Assignment.milestone_id == milestone.id, Assignment.unit_id == unit.id)
     )

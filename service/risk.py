@@ -14,10 +14,9 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from models.calendar import deadline_day
-from models.decision_sweep import _insert_new
 from models.enums import DONE_STATUSES, OPEN_STATUSES, CampaignStatus, NoticeKind, NoticeStatus
 from models.lookup import campaign_by_key, unit_by_code
-from models.outbox_keys import notice_key
+from models.outbox_keys import insert_new_notices, notice_key
 from models.risk import (
     DEFAULT_FROM_DAYS,
     LEVEL_VI,
@@ -299,5 +298,5 @@ def early_notices(session: Session, context: SweepContext, now: pendulum.DateTim
                 },
             }
         )
-    created = _insert_new(session, rows)
+    created = insert_new_notices(session, rows)
     return Counter({NoticeKind.AT_RISK.value: created}) if created else Counter()

@@ -87,3 +87,15 @@ def smtp_sink() -> Iterator[SmtpSink]:
         yield sink
     finally:
         controller.stop()
+
+
+def text_of(message: Any) -> str:
+    """An email's plain-text part as one line, the way a person reads it."""
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return " ".join(part.get_content().split())
+
+
+def mailbox(message: Any) -> str:
+    """Whom an email went to: the local part of its To address (`cs-0@example.vn` → `cs-0`)."""
+    return str(message["To"]).split("@")[0].lower()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from email.message import EmailMessage
 from pathlib import Path
 
 import pendulum
@@ -16,7 +15,7 @@ from service.bootstrap import build_app
 from service.settings import Settings
 from tests.conftest import write
 from tests.reliability.harness import CONFIG, KEY, LAUNCH_AT, tree_csv
-from tests.sinks import smtp_sink
+from tests.sinks import mailbox, smtp_sink, text_of
 from tests.test_api import call, serving
 
 AMEND_AT = "2026-11-28T09:00:00+07:00"  # day 6 of the campaign launched on 23 November
@@ -26,16 +25,6 @@ AMEND = [
 ]  # fmt: skip
 SUBTREE = ("cs-0", "cs-0-b00", "cs-0-b01")
 OUTSIDE = ("cs-1", "cs-1-b00", "cs-1-b01")
-
-
-def text_of(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return " ".join(part.get_content().split())
-
-
-def mailbox(message: EmailMessage) -> str:
-    return str(message["To"]).split("@")[0].lower()
 
 
 def sweep_days(kiemdiem, first: pendulum.Date, last: pendulum.Date) -> None:  # type: ignore[no-untyped-def]

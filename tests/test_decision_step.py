@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from tests.conftest import write
-from tests.sinks import smtp_sink
+from tests.sinks import mailbox, smtp_sink, text_of
 
 
 def tree(port: int) -> str:
@@ -34,16 +34,6 @@ milestones:
   - {key: grassroots_review, levels: [grassroots], deadline: 2026-12-15, decision_deadline: 2026-12-31}
   - {key: commune_review, levels: [commune], deadline: 2026-12-31, after_children: grassroots_review}
 """
-
-
-def text_of(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return " ".join(part.get_content().split())
-
-
-def to(message: EmailMessage) -> str:
-    return str(message["To"]).split("@")[0].lower()
 
 
 def test_the_decider_is_reminded_of_the_units_waiting_and_escalated_when_late(kiemdiem, tmp_path: Path) -> None:
@@ -70,7 +60,7 @@ def test_the_decider_is_reminded_of_the_units_waiting_and_escalated_when_late(ki
 
         sweep("2026-12-27T07:30:00+07:00")
         reminded = [m for m in sweep("2026-12-28T07:30:00+07:00") if "chờ quyết định xếp loại" in text_of(m)]
-        assert [to(m) for m in reminded] == ["x1"]  # T-3 of 31/12, to the decider only
+        assert [mailbox(m) for m in reminded] == ["x1"]  # T-3 of 31/12, to the decider only
         body = text_of(reminded[0])
         assert "2 đơn vị đã tự đánh giá" in body and "Đơn vị chờ quyết định xếp loại: G1, G2." in body
         assert "hạn quyết định đến hết thứ Năm, ngày 31/12/2026" in body
@@ -94,7 +84,7 @@ def test_the_decider_is_reminded_of_the_units_waiting_and_escalated_when_late(ki
         "2026-12-31",
         2,
     )
-    assert sorted(to(m) for m in late) == ["t", "x1"]  # the decider and the level above it
+    assert sorted(mailbox(m) for m in late) == ["t", "x1"]  # the decider and the level above it
     for message in late:
         body = text_of(message)
         assert "chưa quyết định xếp loại chất lượng cho 1 đơn vị" in body

@@ -25,7 +25,7 @@ from service.bootstrap import build_app
 from service.settings import Settings
 from service.sweeps import sweep
 from tests.conftest import write
-from tests.sinks import SmtpSink, smtp_sink
+from tests.sinks import SmtpSink, smtp_sink, text_of
 from tests.test_messages import Html, assert_no_injection, parse_html
 
 ROOT_NAME = 'Huyện ủy <b onmouseover="alert(1)">A</b>'
@@ -104,12 +104,6 @@ def html_of(message: EmailMessage) -> Html:
     part = message.get_body(preferencelist=("html",))
     assert part is not None and part.get_content_type() == "text/html"
     return parse_html(part.get_content())
-
-
-def text_of(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return " ".join(part.get_content().split())
 
 
 def run_campaign(kiemdiem: Any, env: dict[str, str], tmp_path: Path, api: str, smtp: SmtpSink) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from models.risk import Facts, LastTime, RiskLevel, assess
 from tests.conftest import write
-from tests.sinks import smtp_sink
+from tests.sinks import mailbox, smtp_sink, text_of
 
 
 def tree(port: int) -> str:
@@ -35,16 +35,6 @@ milestones:
   - {key: grassroots_review, levels: [grassroots], deadline: 2025-12-15}
   - {key: commune_review, levels: [commune], deadline: 2025-12-31, after_children: grassroots_review}
 """
-
-
-def text_of(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return " ".join(part.get_content().split())
-
-
-def to(message: EmailMessage) -> str:
-    return str(message["To"]).split("@")[0].lower()
 
 
 def test_a_unit_late_last_year_with_no_activity_is_high_risk_and_its_parent_told_once(kiemdiem, tmp_path: Path) -> None:
@@ -85,7 +75,7 @@ def test_a_unit_late_last_year_with_no_activity_is_high_risk_and_its_parent_told
 
         sent = sweep("2026-12-08T07:30:00+07:00") + sweep("2026-12-09T07:30:00+07:00")  # 7 and 6 days before 15/12
         early = [m for m in sent if "nguy cơ chậm" in text_of(m)]
-        assert [to(m) for m in early] == ["x1"]  # the parent, once across two sweeps
+        assert [mailbox(m) for m in early] == ["x1"]  # the parent, once across two sweeps
         body = text_of(early[0]).replace("**", "")  # with the plan notice still unsent: a digest, in plain text
         assert "Kính gửi Đảng ủy xã 1 (X1)" in body and "hạn thứ Ba, ngày 15/12/2026" in body
         assert "Dự báo có nguy cơ chậm: Chi bộ cơ sở 1 (G1) chưa" in body
