@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
-from models.campaign_config import CampaignConfig, parse_campaign_config
+from models.campaign_config import parse_campaign_config
 from models.errors import InputError, Problem
 from models.validation_messages import field_path, shown
-from tests.conftest import CAPTURED, ROOT, SECRETS
+from tests.conftest import CAPTURED, SECRETS
 from tests.test_campaign_launch import CONFIG
 
 LEVELS = ("province", "district", "commune", "bloc", "grassroots", "branch")
@@ -46,47 +46,10 @@ def text_of(problems: list[Problem]) -> str:
     return "\n".join(p.render() for p in problems) + json.dumps([p.as_dict() for p in problems], ensure_ascii=False)
 
 
-def test_the_spec_config_and_the_templates_are_accepted() -> None:
+def test_the_spec_config_is_accepted() -> None:
     config = parse_campaign_config(base(), LEVELS)
     assert config.reminders.before_days == [1, 3, 7]
     assert str(config.reminders.send_at) == "07:30:00"
-    for template in ("campaign.example.yaml", "campaign.province.yaml"):
-        raw = yaml.safe_load((ROOT / "deploy" / template).read_text(encoding="utf-8"))
-        assert parse_campaign_config(raw, LEVELS).key
-
-
-def test_the_templates_give_every_milestone_an_action_and_name_their_organizer() -> None:
-    for template, organizer in (
-        ("campaign.example.yaml", "Ban Tổ chức Huyện ủy Củ Chi"),
-        ("campaign.province.yaml", "Ban Tổ chức Tỉnh ủy Quảng Trị"),
-    ):
-        raw = yaml.safe_load((ROOT / "deploy" / template).read_text(encoding="utf-8"))
-        config = parse_campaign_config(raw, LEVELS)
-        assert all(m.action and m.action[0].islower() for m in config.milestones), template  # read inside sentences
-        assert config.organizer is not None and config.organizer.name == organizer and config.organizer.contact
-
-
-def test_the_seed_district_is_a_campaign_of_its_real_year() -> None:
-    """Districts were abolished on 1 July 2025: the seed district's example is its 2020 review, every date in it."""
-    raw = yaml.safe_load((ROOT / "deploy" / "campaign.example.yaml").read_text(encoding="utf-8"))
-    config = parse_campaign_config(raw, LEVELS)
-    assert (config.key, config.year, config.launch.isoformat()) == ("cuchi-2020", 2020, "2020-11-23")
-    assert config.title.endswith("năm 2020")
-    assert [m.deadline.isoformat() for m in config.milestones] == [
-        "2020-11-23",
-        "2020-11-28",
-        "2020-12-10",
-        "2020-12-25",
-        "2021-01-15",
-    ]
-
-
-def test_a_stored_config_validates_again_as_it_was() -> None:
-    """Sweeps read the config back from the campaign row (JSON): the strict fields must accept what was stored."""
-    raw = yaml.safe_load((ROOT / "deploy" / "campaign.example.yaml").read_text(encoding="utf-8"))
-    config = parse_campaign_config(raw, LEVELS)
-    stored = json.loads(json.dumps(config.model_dump(mode="json")))
-    assert CampaignConfig.model_validate(stored) == config
 
 
 def test_the_api_form_with_dates_as_text_is_accepted() -> None:
