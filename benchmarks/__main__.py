@@ -1,27 +1,32 @@
-"""Run the benchmarks: `python -m benchmarks` (all) or `python -m benchmarks launch`."""
+"""Run the benchmarks: `python -m benchmarks` (all) or `python -m benchmarks launch sweep`.
+
+A suite is a module `benchmarks/bench_NAME.py` with a `main()`: adding the file adds the suite.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
+from collections.abc import Callable
 
-from benchmarks import bench_api, bench_burst, bench_dashboard, bench_delivery, bench_launch, bench_rollup, bench_sweep
+import benchmarks
 
-SUITES = {
-    "launch": bench_launch.main,
-    "sweep": bench_sweep.main,
-    "delivery": bench_delivery.main,
-    "rollup": bench_rollup.main,
-    "api": bench_api.main,
-    "burst": bench_burst.main,
-    "dashboard": bench_dashboard.main,
-}
+
+def suites() -> dict[str, Callable[[], None]]:
+    found = {}
+    for module in sorted(pkgutil.iter_modules(benchmarks.__path__), key=lambda m: m.name):
+        if module.name.startswith("bench_"):
+            found[module.name.removeprefix("bench_")] = importlib.import_module(f"benchmarks.{module.name}").main
+    return found
 
 
 def main(names: list[str]) -> None:
-    for name in names or list(SUITES):
-        if name not in SUITES:
-            raise SystemExit(f"unknown benchmark {name!r}; have: {', '.join(SUITES)}")
-        SUITES[name]()
+    available = suites()
+    for name in names or list(available):
+        if name not in available:
+            raise SystemExit(f"unknown benchmark {name!r}; have: {', '.join(available)}")
+        available[name]()
 
 
 if __name__ == "__main__":
