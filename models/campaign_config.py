@@ -190,6 +190,9 @@ class CampaignConfig(BaseModel):
     # Units on a track of their own follow its deadlines (models.tracks); a unit is on one track at most.
     tracks: list[TrackConfig] = Field(default_factory=list, max_length=100)
     rules: RuleSettings = Field(default_factory=RuleSettings)
+    # Last year's campaign, for the year-over-year comparison (models.year_over_year); written by `campaign launch
+    # --from`. Missing: the closed campaign of the same root and the year before.
+    previous: str | None = Field(default=None, pattern=KEY_PATTERN)
 
     def milestone(self, key: str) -> MilestoneConfig:
         return next(m for m in self.milestones if m.key == key)

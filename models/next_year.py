@@ -102,6 +102,7 @@ def next_year(source: CampaignConfig, year: int, units: list[UnitChange]) -> Nex
         "year": year,
         "plan_number": "",
         "launch": moved_year(source.launch, years),
+        "previous": source.key,  # last year's, for the year-over-year comparison
     }
     flags = []
     for i, milestone in enumerate(config["milestones"]):

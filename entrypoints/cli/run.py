@@ -31,7 +31,8 @@ def progress_cmd(
     at: At = None,
     output: Fmt = Format.table,
 ) -> None:
-    """Per-level progress and results (tiến độ theo cấp); with --at-risk, the units at risk of missing their
+    """Per-level progress and results (tiến độ theo cấp), beside last year's on the same day of its campaign (so
+    với năm trước); with --at-risk, the units at risk of missing their
     deadline and why (đơn vị có nguy cơ chậm)."""
     if at_risk:
         from service.risk import risk_lines, units_at_risk
@@ -44,14 +45,17 @@ def progress_cmd(
         for line in risk_lines(risks):
             typer.echo(line)
         return
+    from service import year_over_year
     from service.progress_view import progress_lines, subtree_progress
 
-    report = subtree_progress(process_app(), actor(), campaign, root, at)
+    app, who = process_app(), actor()
+    report = subtree_progress(app, who, campaign, root, at)
+    last_year = year_over_year.compare(app, campaign, root, at, who)
     if output == Format.json:
-        print_json(report.model_dump())
+        print_json(report.model_dump() | {"year_over_year": last_year.model_dump() if last_year else None})
         return
     typer.echo(f"{report.campaign} · {report.root} · {report.at}")
-    for line in progress_lines(report):
+    for line in [*progress_lines(report), *year_over_year.lines(last_year)]:
         typer.echo(line)
 
 
