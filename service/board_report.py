@@ -1,7 +1,9 @@
 """The board's report (`kiemdiem report --out FILE.xlsx|.html|.pdf`), laid out as the offices file it
 (shared/REPORT-FORMS.md): results per subject; table (a), party organizations, and table (b), party members, one row
 per directly subordinate unit and a `Tổng cộng` line; organizations by type; progress per level; and the units not
-yet reported, longest overdue first. Levels and milestones are named in Vietnamese, never by their keys.
+yet reported, longest overdue first; and, when there is last year's campaign, the same figures beside last year's
+on the same day of its campaign (sheets Năm trước, Năm trước - kết quả; models.year_over_year). Levels and
+milestones are named in Vietnamese, never by their keys.
 
 The tables are built once (service.board_tables) and written three ways (service.board_writers): the XLSX keeps
 every count a number and every percentage a fraction, so Excel can sum them; HTML and PDF print them the Vietnamese
@@ -23,6 +25,7 @@ from models.overdue import overdue_units
 from models.progress import SubjectResults, progress
 from models.reports import RATINGS
 from models.tables import Campaign, Milestone, OrgUnit
+from models.year_over_year import compare, previous_campaign
 from service.board_tables import Board, build_board, header
 from service.board_writers import FONTS as FONTS
 from service.board_writers import WRITERS
@@ -53,7 +56,9 @@ def write_board_report(app: App, campaign: str, root: str | None, out: Path, now
         late = overdue_units(session, found, top, now)
         changes = (amendments(session, found, top), reclassifications(session, found, top))
         head = header(top.name, found.title, found.plan_number, _place(top.name), now.in_timezone(found.timezone))
-    writer(out, build_board(head, whole, rows, titles, late, organizations, changes))
+        previous = previous_campaign(session, found)
+        last_year = compare(session, found, *previous, top, now, levels) if previous is not None else None
+    writer(out, build_board(head, whole, rows, titles, late, organizations, changes, last_year))
     return out
 
 
