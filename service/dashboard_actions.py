@@ -1,6 +1,7 @@
 """What the dashboard does beyond the API's use cases (service.status, which it calls for every change of an
 assignment): checking a right before a form is even read, the board's reminder to the overdue units of a subtree,
-and the files the board and the units download (the board report, the offline form)."""
+the files the board and the units download (the board report, the offline form), and next year's campaign config
+written from a closed one (service.next_year, as `kiemdiem campaign launch --from` writes it)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models.dashboard_remind import Reminded, remind_overdue
 from models.lookup import campaign_by_key, unit_by_code
+from models.next_year import NextYear
 from models.status import find_assignment
 from models.tables import OrgUnit
 from service.access import Actor
@@ -81,3 +83,11 @@ def offline_form(app: App, actor: Actor, key: str, unit: str, milestone: str, no
         out = Path(folder) / "form.xlsx"
         write_form(app, key, unit, milestone, out, now)
         return out.read_bytes()
+
+
+def next_year(app: App, actor: Actor, key: str, year: int) -> NextYear:
+    """Next year's config from the closed campaign `key` (the board only): nothing is launched or stored."""
+    from service.next_year import from_last_year
+
+    actor.require_admin("lập đợt năm sau", "write next year's campaign")
+    return from_last_year(app, key, year)

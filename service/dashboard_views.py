@@ -1,12 +1,11 @@
 """What the dashboard's pages show, as typed views, each read in one transaction and only for an actor that may
-read it (service.access): the campaigns a reader takes part in, a campaign's page for a subtree (progress per
-level, the burn-up of submissions, the overdue units with their notices, results, the children to drill into),
-search, and a unit's page (assignments, reports, audit trail, notices, and what this reader may do there)."""
+read it (service.access): the campaigns a reader takes part in, a campaign's page for a subtree (its figures from
+service.dashboard_figures, computed now or read from the subtree's snapshot, and how fresh they are), search, and a
+unit's page (assignments, reports, audit trail, notices, and what this reader may do there)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pendulum
@@ -14,30 +13,20 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from models.changes import AmendmentRow, amendments
-from models.dashboard_activity import (
-    AuditRow,
-    NoticeRow,
-    audit_trail,
-    current_reports,
-    notices_for,
-    submissions_per_day,
-)
-from models.dashboard_tree import NodeFigures, ancestors, campaigns_for, children_figures, search_units
+from models.dashboard_activity import AuditRow, NoticeRow, audit_trail, current_reports, notices_for
+from models.dashboard_tree import NodeFigures, ancestors, campaigns_for, search_units
 from models.deciders import decider_of
 from models.decisions import group
 from models.lookup import campaign_by_key, unit_by_code
-from models.overdue import OverdueUnit
 from models.progress import Progress
 from models.tables import Assignment, Campaign, Milestone, OrgUnit
 from service.access import Actor
 from service.bootstrap import App
+from service.dashboard_figures import BurnUp as BurnUp
+from service.dashboard_figures import CampaignFigures, OverdueItem
+from service.dashboard_snapshot import Freshness, figures_for
 from service.decisions import rating_rows
-from service.overdue import subtree_overdue_listed
-from service.progress_view import subtree_progress
 from service.views import RatingRow
-
-OVERDUE_LISTED = 100
-_READERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kiemdiem-dashboard")
 
 
 class CampaignRef(BaseModel):
@@ -55,32 +44,36 @@ class UnitRef(BaseModel):
     level: str
 
 
-class BurnUp(BaseModel):
-    """One milestone's submissions, cumulative per local day, against the units that must report and the deadline."""
-
-    milestone: str
-    deadline: dt.date
-    due: int
-    days: list[tuple[dt.date, int]]
-
-
-class OverdueItem(BaseModel):
-    row: OverdueUnit
-    notices: list[NoticeRow]
-
-
 class CampaignPage(BaseModel):
     campaign: CampaignRef
     root: UnitRef
     trail: list[UnitRef]
-    progress: Progress
-    burnup: list[BurnUp]
-    overdue_total: int
-    overdue: list[OverdueItem]
-    children: list[NodeFigures]
+    figures: CampaignFigures
+    freshness: Freshness
     admin: bool
     start: dt.date
     today: dt.date
+
+    # The figures' parts, as the templates read them.
+    @property
+    def progress(self) -> Progress:
+        return self.figures.progress
+
+    @property
+    def burnup(self) -> list[BurnUp]:
+        return self.figures.burnup
+
+    @property
+    def overdue_total(self) -> int:
+        return self.figures.overdue_total
+
+    @property
+    def overdue(self) -> list[OverdueItem]:
+        return self.figures.overdue
+
+    @property
+    def children(self) -> list[NodeFigures]:
+        return self.figures.children
 
 
 def _ref(campaign: Campaign) -> CampaignRef:
@@ -118,56 +111,23 @@ def _root_for(session: Any, actor: Actor, campaign: Campaign, code: str | None) 
 
 
 def campaign_page(app: App, actor: Actor, key: str, root: str | None, now: pendulum.DateTime) -> CampaignPage:
-    """The page's parts are independent reads: progress (service.progress_view) and the overdue units
-    (service.overdue) run on threads of their own, each in its own transaction, while this one reads the rest."""
-    with app.unit_of_work() as session:
-        unit = _root_for(session, actor, campaign_by_key(session, key), root)
-        code = unit.code
-    progress_later = _READERS.submit(subtree_progress, app, actor, key, code, now)
-    overdue_later = _READERS.submit(subtree_overdue_listed, app, actor, key, code, now, OVERDUE_LISTED)
+    """A campaign for one subtree: its figures computed now, or a large subtree's read from its snapshot
+    (service.dashboard_snapshot), with how fresh they are."""
     with app.unit_of_work() as session:
         campaign = campaign_by_key(session, key)
-        unit = unit_by_code(session, code, field="root")
-        top = None if actor.admin else actor.path
-        children = children_figures(session, campaign.id, unit, now)
-        per_day = submissions_per_day(session, campaign, unit)
-        figures, overdue = progress_later.result(), overdue_later.result()
-        listed = overdue.rows  # the longest overdue first
-        notices = notices_for(session, campaign.id, sorted({row.unit_code for row in listed}))
-        return CampaignPage(
-            campaign=_ref(campaign),
-            root=_unit(unit),
-            trail=[_unit(u) for u in ancestors(session, unit, top)],
-            progress=figures,
-            burnup=_burnup(session, campaign, per_day, figures),
-            overdue_total=overdue.total,
-            overdue=[OverdueItem(row=row, notices=notices.get(row.unit_code, [])) for row in listed],
-            children=children,
-            admin=actor.admin,
-            start=campaign.launch_date,
-            today=now.in_timezone(campaign.timezone).date(),
-        )
-
-
-def _burnup(
-    session: Any, campaign: Campaign, per_day: dict[str, dict[dt.date, int]], figures: Progress
-) -> list[BurnUp]:
-    milestones = session.scalars(
-        select(Milestone).where(Milestone.campaign_id == campaign.id).order_by(Milestone.position)
-    ).all()
-    due: dict[str, int] = {}
-    for row in figures.levels:
-        due[row.milestone] = due.get(row.milestone, 0) + row.units - row.exempt
-    found = []
-    for milestone in milestones:
-        if not due.get(milestone.key):
-            continue
-        running, days = 0, []
-        for day, count in sorted(per_day.get(milestone.key, {}).items()):
-            running += count
-            days.append((day, running))
-        found.append(BurnUp(milestone=milestone.key, deadline=milestone.deadline, due=due[milestone.key], days=days))
-    return found
+        unit = _root_for(session, actor, campaign, root)
+        trail = [_unit(u) for u in ancestors(session, unit, None if actor.admin else actor.path)]
+    figures, freshness = figures_for(app, actor, campaign, unit, now)
+    return CampaignPage(
+        campaign=_ref(campaign),
+        root=_unit(unit),
+        trail=trail,
+        figures=figures,
+        freshness=freshness,
+        admin=actor.admin,
+        start=campaign.launch_date,
+        today=pendulum.instance(figures.at).in_timezone(campaign.timezone).date(),
+    )
 
 
 def search(app: App, actor: Actor, key: str, text: str) -> list[UnitRef]:

@@ -10,6 +10,7 @@ from entrypoints.dashboard.charts import burnup_chart
 from entrypoints.dashboard.web import HEADERS, LANG_COOKIE, Kiemdiem, Web, render
 from entrypoints.dashboard.words import LANGUAGES
 from models import clock
+from models.errors import InputError, fail
 from service import dashboard_actions, dashboard_views
 from service.dashboard_auth import COOKIE, SESSION_HOURS, sign_in
 
@@ -102,3 +103,50 @@ def offline_form(key: str, code: str, milestone: str, web: Web, app: Kiemdiem) -
     data = dashboard_actions.offline_form(app, web.actor, key, code, milestone, clock.now())
     name = f"{key}-{code}-{milestone}.xlsx".replace('"', "")
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _year(text: str | None, default: int) -> int:
+    if not text:
+        return default
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise fail("invalid_year", "cần một năm, ví dụ 2027", "a year is needed, e.g. 2027", field="year") from None
+
+
+@router.get("/campaigns/{key}/next-year")
+def next_year(request: Request, key: str, web: Web, app: Kiemdiem, year: str | None = None) -> Response:
+    """The board's "launch next year's campaign from this one": the config written for the chosen year, with the
+    deadlines on a day off flagged and the units gone or moved listed, to download and launch (nothing launched)."""
+    campaigns = {c.key: c for c in dashboard_views.campaign_list(app, web.actor)}
+    found = campaigns.get(key)
+    chosen = None
+    try:
+        chosen = _year(year, (found.year + 1) if found else 0)
+        plan = dashboard_actions.next_year(app, web.actor, key, chosen)
+    except InputError as error:
+        if error.problems and error.problems[0].rule.startswith("unknown_"):
+            raise
+        return render(
+            request,
+            "next_year.html",
+            web,
+            status=422,
+            key=key,
+            campaign=found,
+            year=year or chosen,
+            plan=None,
+            problems=error.problems,
+        )
+    return render(request, "next_year.html", web, key=key, campaign=found, year=chosen, plan=plan, problems=[])
+
+
+@router.get("/campaigns/{key}/next-year.yaml")
+def next_year_file(key: str, web: Web, app: Kiemdiem, year: str | None = None) -> Response:
+    plan = dashboard_actions.next_year(app, web.actor, key, _year(year, 0))
+    name = f"{plan.key}.yaml".replace('"', "")
+    return Response(
+        plan.yaml().encode(),
+        media_type="application/yaml",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', **HEADERS},
+    )

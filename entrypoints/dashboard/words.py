@@ -53,6 +53,7 @@ NOTICE_STATES = {
     "skipped": ("bỏ qua", "skipped"),
     "uncertain": ("có thể chưa đến", "uncertain"),
 }
+RISK_LEVELS = {"high": ("Cao", "High"), "medium": ("Trung bình", "Medium"), "low": ("Thấp", "Low")}
 SUBJECTS = {s: (vi[0].upper() + vi[1:], s.replace("_", " ").capitalize()) for s, vi in SUBJECT_VI.items()}
 QUALITY = (
     ("excellent", "Hoàn thành xuất sắc nhiệm vụ", "Excellent"),
@@ -84,6 +85,11 @@ def date(value: dt.date | None) -> str:
 
 def when(value: dt.datetime | None, timezone: str = "Asia/Ho_Chi_Minh") -> str:
     return "" if value is None else pendulum.instance(value).in_timezone(timezone).format("HH:mm DD/MM/YYYY")
+
+
+def clock_time(value: dt.datetime | None, timezone: str = "Asia/Ho_Chi_Minh") -> str:
+    """An instant to the second, local: `09:12:05 12/12/2026`."""
+    return "" if value is None else pendulum.instance(value).in_timezone(timezone).format("HH:mm:ss DD/MM/YYYY")
 
 
 def word(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
@@ -120,10 +126,17 @@ def environment() -> Environment:
             "sent": NOTICE_STATES,
             "subject": SUBJECTS,
             "rating": {key: (vi, en) for key, vi, en in QUALITY},
+            "risk": RISK_LEVELS,
         }
         return word(tables[kind], key, context.get("lang", "vi"))
 
+    @pass_context
+    def seconds(context: Any, value: float) -> str:
+        text = f"{value:.1f} s" if value >= 1 else f"{value * 1000:.0f} ms"
+        return text.replace(".", ",") if context.get("lang", "vi") == "vi" else text
+
     env.globals.update(t=t, num=num, pct=pct, name_of=name_of, QUALITY=QUALITY, COUNTS=COUNTS, NOT_RATED=NOT_RATED)
+    env.globals.update(seconds=seconds)
     env.globals.update(SUBJECTS=list(SUBJECTS))
-    env.filters.update(date=date, when=when)
+    env.filters.update(date=date, when=when, clock=clock_time)
     return env
