@@ -14,6 +14,7 @@ import pendulum
 from prefect import flow, task
 
 from flows import partition
+from flows.deliver import channel_gate
 from models import clock
 from models.sweep import Batch, SweepCounts
 from models.sweep_context import SweepContext
@@ -43,4 +44,5 @@ def sweep(campaign: str | None = None, at: str | None = None, partition_units: i
     now = clock.parse_instant(at) if at else clock.now()
     app = process_app()
     fan_out = partition.fan_out(at, partition_units)
-    return sweeps.sweep(app, campaign, now, app.sender, run_batch=_as_task, fan_out=fan_out)
+    gate = channel_gate if fan_out is not None else None  # on a work pool: each channel within its limit
+    return sweeps.sweep(app, campaign, now, app.sender, run_batch=_as_task, fan_out=fan_out, gate=gate)

@@ -1,17 +1,25 @@
 """Sweep schedules on a Prefect server with workers, from the campaigns themselves: one deployment per active
 campaign (`sweep/sweep-KEY`, the cron lines of service/schedules.py in the campaign's timezone), on the work pool.
 `kiemdiem deploy schedules` writes them (run it after a launch, or every few minutes: a new campaign is picked up
-without a restart); `kiemdiem deploy check` verifies them. `kiemdiem serve` serves the same lines in one process."""
+without a restart); `kiemdiem deploy check` verifies them. `kiemdiem serve` serves the same lines in one process.
+
+The same command sets up what the deployment needs on the Prefect server besides: the automations of
+deploy/automations.yaml (a lost run marked Crashed, its slot freed) and one global concurrency limit per channel
+(flows.deliver), each written only when missing or different."""
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import Engine
 
 from models.campaign_config import CampaignConfig
+from notifications.rate_limits import parse_limits
 from service.deploy_check import Check, active_campaigns
 from service.schedules import schedules
 
@@ -88,8 +96,12 @@ def _campaign_check(config: CampaignConfig, have: set[tuple[str, str]], names: l
     )
 
 
-# Heartbeats every 30 s, which deploy/automations.yaml expects of every run tagged `kiemdiem` (as deploy/prefect.yaml).
+# Heartbeats every 30 s (Prefect's smallest), which deploy/automations.yaml expects of every run tagged `kiemdiem`
+# (as deploy/prefect.yaml).
 JOB_VARIABLES: dict[str, Any] = {"env": {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}}
+HEARTBEAT_SECONDS = 30
+# A second sweep of a campaign while one runs waits for it (ENQUEUE), never cancelled: sweeps are idempotent.
+COLLISION = "ENQUEUE"
 
 
 @dataclass(frozen=True)
@@ -110,7 +122,7 @@ def sync_schedules(client: Any, engine: Engine, pool: str) -> Synced:
         name = f"{FLOW}-{config.key}"
         current = existing.get(name)
         same = current is not None and current.work_pool_name == pool and _crons(current) == wanted(config)
-        if same and current is not None and (current.job_variables or {}) == JOB_VARIABLES:
+        if same and current is not None and (current.job_variables or {}) == JOB_VARIABLES and _enqueues(current):
             unchanged.append(f"{FLOW}/{name}")
             continue
         _write(client, flow_id, name, config, pool)
@@ -141,9 +153,103 @@ def _write(client: Any, flow_id: Any, name: str, config: CampaignConfig, pool: s
             for line in schedules(config)
         ],
         concurrency_limit=1,
-        concurrency_options=ConcurrencyOptions(collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
+        concurrency_options=ConcurrencyOptions(collision_strategy=ConcurrencyLimitStrategy(COLLISION)),
         pull_steps=PULL_STEPS,
         job_variables=JOB_VARIABLES,
-        tags=["kiemdiem", TAG, config.key],
+        tags=["kiemdiem", "kiemdiem-sweep", TAG, config.key],
         description=f"Quét nhắc việc / reminder sweep: {config.title} ({config.plan_number})",
     )
+
+
+def _enqueues(deployment: Any) -> bool:
+    options = deployment.concurrency_options
+    return options is not None and str(getattr(options.collision_strategy, "value", "")) == COLLISION
+
+
+# --- what the deployment needs on the Prefect server besides the deployments -----------------------------------
+
+AUTOMATIONS = Path(__file__).resolve().parents[1] / "deploy" / "automations.yaml"
+# Seconds without a heartbeat after which a kiemdiem run is taken for lost (the automations' `within`): at least
+# one heartbeat interval and some slack. deploy/automations.yaml says 90; KIEMDIEM_LOST_RUN_SECONDS overrides it.
+MIN_LOST_RUN_SECONDS = HEARTBEAT_SECONDS + 10
+# Senders that may talk to one channel at once, every worker together (flows.deliver); KIEMDIEM_CHANNEL_LIMITS
+# (`mailtos=4,json=16`) overrides or adds.
+CHANNEL_LIMITS = {"mailto": 8, "mailtos": 8, "json": 16, "form": 16, "xml": 16, "tgram": 4, "slack": 4, "zalo": 4}
+CHANNEL_PREFIX = "kiemdiem-channel-"
+
+
+def lost_run_seconds(environ: dict[str, str] | None = None) -> int | None:
+    """KIEMDIEM_LOST_RUN_SECONDS, or None when unset (the file's value stands); never under one heartbeat + 10 s."""
+    text = (environ if environ is not None else os.environ).get("KIEMDIEM_LOST_RUN_SECONDS", "").strip()
+    if not text:
+        return None
+    seconds = int(float(text))
+    if seconds < MIN_LOST_RUN_SECONDS:
+        raise ValueError(f"KIEMDIEM_LOST_RUN_SECONDS must be at least {MIN_LOST_RUN_SECONDS} (heartbeats every 30 s)")
+    return seconds
+
+
+def channel_limits(environ: dict[str, str] | None = None) -> dict[str, int]:
+    extra = parse_limits((environ if environ is not None else os.environ).get("KIEMDIEM_CHANNEL_LIMITS"))
+    return {**CHANNEL_LIMITS, **{channel: max(1, int(n)) for channel, n in extra.items()}}
+
+
+def wanted_automations(within: int | None = None, path: Path = AUTOMATIONS) -> list[Any]:
+    """The automations of deploy/automations.yaml, with `within` (seconds without a heartbeat) when given."""
+    from prefect.events.schemas.automations import AutomationCore
+
+    found = []
+    for item in yaml.safe_load(path.read_text(encoding="utf-8"))["automations"]:
+        if within is not None and "prefect.flow-run.heartbeat" in item["trigger"].get("after", []):
+            item["trigger"]["within"] = within
+            for action in item["actions"]:
+                if "message" in action:
+                    action["message"] = action["message"].replace("90 s", f"{within} s")
+        found.append(AutomationCore.model_validate(item))
+    return found
+
+
+def _same_automation(have: Any, want: Any) -> bool:
+    keys = {"name", "description", "enabled", "trigger", "actions", "actions_on_trigger", "actions_on_resolve"}
+    return bool(have.model_dump(mode="json", include=keys) == want.model_dump(mode="json", include=keys))
+
+
+def sync_automations(client: Any, within: int | None = None) -> Synced:
+    """Each automation of deploy/automations.yaml on the server once, as the file says (duplicates removed)."""
+    written, unchanged, removed = [], [], []
+    for want in wanted_automations(within):
+        have = client.read_automations_by_name(want.name)
+        for extra in have[1:]:
+            client.delete_automation(extra.id)
+            removed.append(f"automation/{want.name}")
+        if have and _same_automation(have[0], want):
+            unchanged.append(f"automation/{want.name}")
+            continue
+        if have:
+            client.update_automation(have[0].id, want)
+        else:
+            client.create_automation(want)
+        written.append(f"automation/{want.name}")
+    return Synced(written, unchanged, removed)
+
+
+def sync_channel_limits(client: Any, limits: dict[str, int] | None = None) -> Synced:
+    """One global concurrency limit per channel (`kiemdiem-channel-SCHEME`), at the limit configured."""
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, GlobalConcurrencyLimitUpdate
+    from prefect.exceptions import ObjectNotFound
+
+    written, unchanged = [], []
+    for channel, limit in sorted((limits or channel_limits()).items()):
+        name = f"{CHANNEL_PREFIX}{channel}"
+        try:
+            have = client.read_global_concurrency_limit_by_name(name)
+        except ObjectNotFound:
+            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=limit, active=True))
+            written.append(f"limit/{name}={limit}")
+            continue
+        if have.limit == limit and have.active:
+            unchanged.append(f"limit/{name}={limit}")
+            continue
+        client.update_global_concurrency_limit(name, GlobalConcurrencyLimitUpdate(limit=limit, active=True))
+        written.append(f"limit/{name}={limit}")
+    return Synced(written, unchanged, [])

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ from models.sweep_context import SweepContext
 from models.tables import Campaign, OrgUnit, OutboxEntry
 from notifications import liveness, outbox
 from notifications.messages import render_failures
+from notifications.outbox import Message
 from notifications.redact import redact
 from notifications.senders import Sender
 from service import faults
@@ -61,6 +64,15 @@ def sweep_one(app: App, campaign: SweepContext, batch: Batch, now: pendulum.Date
 # and those are taken over by the next deliverer as soon as its liveness lock is free.
 CHUNK = 200
 
+# Held while one channel's messages of a chunk are sent (flows.deliver: a Prefect global concurrency limit per
+# channel, shared by every worker); by default nothing is held.
+ChannelGate = Callable[[str], AbstractContextManager[object]]
+
+
+def channel_of(url: str) -> str:
+    """The channel of a contact URL: its scheme (`mailtos`, `json`, `tgram`, …), as KIEMDIEM_RATE_LIMITS names it."""
+    return url.split("://", 1)[0].lower()
+
 
 def deliver(app: App, key: str, now: pendulum.DateTime, sender: Sender, chunk: int = CHUNK) -> Counter[str]:
     """Deliver what may be delivered now, one message per channel (a digest of everything due to it), recording
@@ -77,11 +89,13 @@ def deliver_campaign(
     sender: Sender,
     chunk: int = CHUNK,
     units: ColumnElement[bool] | None = None,
+    gate: ChannelGate | None = None,
 ) -> Counter[str]:
-    """Deliver the campaign's due notices, or only those of `units` (a condition on OrgUnit: one partition)."""
+    """Deliver the campaign's due notices, or only those of `units` (a condition on OrgUnit: one partition). Each
+    chunk's messages go out channel by channel, the channels side by side (on PostgreSQL), each inside `gate`."""
     owner = liveness.new_owner()
     with liveness.alive(app.engine, owner):
-        return _deliver_as(app, campaign, now, sender, chunk, owner, units)
+        return _deliver_as(app, campaign, now, sender, chunk, owner, units, gate)
 
 
 def _deliver_as(
@@ -92,6 +106,7 @@ def _deliver_as(
     chunk: int,
     owner: str,
     units: ColumnElement[bool] | None,
+    gate: ChannelGate | None,
 ) -> Counter[str]:
     counts: Counter[str] = Counter()
     with app.unit_of_work() as session:
@@ -99,6 +114,7 @@ def _deliver_as(
             session, campaign, now, lambda owners: liveness.gone(app.engine, owners)
         )
         counts["superseded"] += outbox.supersede(session, campaign, now)
+    side_by_side = app.engine.dialect.name == "postgresql"  # SQLite has one writer: no gain, only lock waits
     while True:
         with app.unit_of_work() as session:
             claimed = outbox.claim(session, campaign, now, chunk, owner, units)
@@ -106,15 +122,17 @@ def _deliver_as(
             return +counts
         with app.unit_of_work() as session:
             messages, unreachable = outbox.plan_messages(session, campaign, claimed, app.settings.public_url)
+        by_channel: dict[str, list[Message]] = defaultdict(list)
         for message in messages:
-            with app.unit_of_work() as session:
-                outbox.start_attempts(session, message, owner, now)
-            faults.reach("delivery.before-send")
-            error = sender.send(message.url, message.title, message.body)
-            faults.reach("delivery.after-send")
-            with app.unit_of_work() as session:
-                outbox.finish_attempts(session, message, error, now)
-            counts["messages_failed" if error else "messages"] += 1
+            by_channel[channel_of(message.url)].append(message)
+        jobs = [(channel, mine, app, sender, owner, now, gate) for channel, mine in by_channel.items()]
+        if side_by_side and len(jobs) > 1:
+            with ThreadPoolExecutor(len(jobs), thread_name_prefix="kiemdiem-channel") as pool:
+                sent = list(pool.map(lambda job: _send_channel(*job), jobs))
+        else:
+            sent = [_send_channel(*job) for job in jobs]
+        for one in sent:
+            counts.update(one)
         with app.unit_of_work() as session:
             settled = outbox.settle(session, campaign, claimed, unreachable, owner, now)
             states = Counter(session.scalars(select(OutboxEntry.status).where(OutboxEntry.id.in_(claimed))))
@@ -124,6 +142,30 @@ def _deliver_as(
         )
         if settled.failed or settled.uncertain:
             _tell_admin(app, campaign, settled.failed + settled.uncertain, sender, now)
+
+
+def _send_channel(
+    channel: str,
+    messages: list[Message],
+    app: App,
+    sender: Sender,
+    owner: str,
+    now: pendulum.DateTime,
+    gate: ChannelGate | None,
+) -> Counter[str]:
+    """One channel's messages of a chunk, in order, each attempt recorded before it is made."""
+    counts: Counter[str] = Counter()
+    with gate(channel) if gate is not None else nullcontext():
+        for message in messages:
+            with app.unit_of_work() as session:
+                outbox.start_attempts(session, message, owner, now)
+            faults.reach("delivery.before-send")
+            error = sender.send(message.url, message.title, message.body)
+            faults.reach("delivery.after-send")
+            with app.unit_of_work() as session:
+                outbox.finish_attempts(session, message, error, now)
+            counts["messages_failed" if error else "messages"] += 1
+    return counts
 
 
 def _tell_admin(app: App, campaign: SweepContext, entries: list[int], sender: Sender, now: pendulum.DateTime) -> None:
@@ -165,14 +207,22 @@ class FanOut:
     max_units: int = 10_000
 
 
-def sweep_partition(app: App, key: str, partition: Partition, now: pendulum.DateTime, sender: Sender) -> dict[str, Any]:
+def sweep_partition(
+    app: App,
+    key: str,
+    partition: Partition,
+    now: pendulum.DateTime,
+    sender: Sender,
+    gate: ChannelGate | None = None,
+) -> dict[str, Any]:
     """One partition of a fanned-out sweep: decide its batches, then deliver its units' notices."""
     campaign = context(app, key)
     total = SweepCounts()
     for batch in partition.batches:
         total.add(sweep_one(app, campaign, batch, now))
     units = within(partition.prefixes, partition.singles)
-    return {**total.as_dict(), "delivered": dict(deliver_campaign(app, campaign, now, sender, units=units))}
+    delivered = deliver_campaign(app, campaign, now, sender, units=units, gate=gate)
+    return {**total.as_dict(), "delivered": dict(delivered)}
 
 
 def _decide(
@@ -182,12 +232,12 @@ def _decide(
     with its worker) is decided again here (the outbox keys add nothing twice) and its notices delivered after."""
     total, partitions = SweepCounts(), Counter[str]()
     planned = batches(app, campaign, 2000 if fan_out is None else min(2000, fan_out.max_units))
-    if fan_out is None:
+    planned_partitions = [] if fan_out is None else plan_partitions(planned, fan_out.max_units)
+    if fan_out is None or len(planned_partitions) < 2:  # one partition: here, without a flow run to start
         for batch in planned:
             total.add(run_batch(app, campaign, batch, now))
             faults.reach("sweep.after-batch")
         return total, partitions
-    planned_partitions = plan_partitions(planned, fan_out.max_units)
     completed = fan_out.run(campaign, planned_partitions, now)
     partitions.update(partitions=len(planned_partitions), partitions_completed=sum(completed))
     for partition, done in zip(planned_partitions, completed, strict=True):
@@ -205,10 +255,12 @@ def sweep(
     sender: Sender,
     run_batch: BatchRunner = sweep_one,
     fan_out: FanOut | None = None,
+    gate: ChannelGate | None = None,
 ) -> dict[str, Any]:
     """One whole sweep: decide every due notice into the outbox, batch by batch, then deliver. In this process by
     default; the sweep flow passes a `run_batch` that runs each batch as a Prefect task, and on a work pool a
-    `fan_out` that runs each partition as a flow run of its own (decided and delivered there)."""
+    `fan_out` that runs each partition as a flow run of its own (decided and delivered there), and a `gate` that
+    keeps each channel within its limit across the workers."""
     result: dict[str, Any] = {"at": now.isoformat(), "campaigns": {}}
     auto_closed = close_expired(app, now)
     if auto_closed:
@@ -218,7 +270,9 @@ def sweep(
         result["closed"] = [key]
     for campaign_key in keys:
         try:
-            result["campaigns"][campaign_key] = _sweep_campaign(app, campaign_key, now, sender, run_batch, fan_out)
+            result["campaigns"][campaign_key] = _sweep_campaign(
+                app, campaign_key, now, sender, run_batch, fan_out, gate
+            )
         except Exception as error:  # one campaign's failure must not stop the others; it is reported, not lost
             if key is not None:
                 raise
@@ -228,7 +282,13 @@ def sweep(
 
 
 def _sweep_campaign(
-    app: App, key: str, now: pendulum.DateTime, sender: Sender, run_batch: BatchRunner, fan_out: FanOut | None = None
+    app: App,
+    key: str,
+    now: pendulum.DateTime,
+    sender: Sender,
+    run_batch: BatchRunner,
+    fan_out: FanOut | None = None,
+    gate: ChannelGate | None = None,
 ) -> dict[str, Any]:
     campaign = context(app, key)
     total, partitions = _decide(app, campaign, now, run_batch, fan_out)
@@ -236,5 +296,5 @@ def _sweep_campaign(
         total.decided.update(+sweep_decisions(session, campaign, now, app.settings.levels))
     with app.unit_of_work() as session:  # the parents of the units forecast to be late: once per unit and deadline
         total.decided.update(early_notices(session, campaign, now))
-    delivered = deliver_campaign(app, campaign, now, sender)  # all of it, or what the partitions left
+    delivered = deliver_campaign(app, campaign, now, sender, gate=gate)  # all of it, or what the partitions left
     return {**total.as_dict(), **partitions, "delivered": dict(delivered)}

@@ -97,9 +97,10 @@ def migrate_cmd(at: At = None) -> None:
 @command
 def schedules_cmd(pool: Pool = "kiemdiem", at: At = None) -> None:
     """Write each active campaign's sweep schedules (its own timezone) as a deployment on the work pool, and remove
-    those of campaigns no longer active (lịch quét theo đợt). Run it after a launch, or every few minutes."""
+    those of campaigns no longer active (lịch quét theo đợt); set up the automations of deploy/automations.yaml (a
+    lost run marked Crashed) and one concurrency limit per channel. Run it after a launch, or every few minutes."""
     from service.deploy_check import configured_api_url, prefect_client
-    from service.deploy_schedules import sync_schedules
+    from service.deploy_schedules import lost_run_seconds, sync_automations, sync_channel_limits, sync_schedules
 
     api_url = configured_api_url()
     if not api_url:
@@ -113,17 +114,34 @@ def schedules_cmd(pool: Pool = "kiemdiem", at: At = None) -> None:
                 )
             ]
         )
+    try:
+        within = lost_run_seconds()
+    except ValueError as error:
+        raise InputError(
+            [
+                Problem(
+                    rule="invalid_setting",
+                    field="KIEMDIEM_LOST_RUN_SECONDS",
+                    vi=f"giá trị không hợp lệ: {error}",
+                    en=f"invalid value: {error}",
+                )
+            ]
+        ) from None
     app = process_app()
     with prefect_client(api_url) as client:
-        synced = sync_schedules(client, app.engine, _pool(pool))
+        synced = [
+            sync_schedules(client, app.engine, _pool(pool)),
+            sync_automations(client, within),
+            sync_channel_limits(client),
+        ]
     for verb_vi, verb_en, names in (
-        ("ghi", "written", synced.written),
-        ("giữ nguyên", "unchanged", synced.unchanged),
-        ("xóa", "removed", synced.removed),
+        ("ghi", "written", [n for s in synced for n in s.written]),
+        ("giữ nguyên", "unchanged", [n for s in synced for n in s.unchanged]),
+        ("xóa", "removed", [n for s in synced for n in s.removed]),
     ):
         for name in names:
             typer.echo(f"{verb_vi} / {verb_en}: {name}")
-    if not (synced.written or synced.unchanged or synced.removed):
+    if not (synced[0].written or synced[0].unchanged or synced[0].removed):
         typer.echo("chưa có đợt nào đang chạy / no active campaign")
 
 
