@@ -18,11 +18,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pendulum
-from sqlalchemy import ColumnElement, Select, select, update
+from sqlalchemy import ColumnElement, Select, insert, select, update
 from sqlalchemy.orm import Session
 
 from models.calendar import in_quiet_hours
@@ -267,12 +267,64 @@ def finish_attempts(session: Session, message: Message, error: str | None, now: 
     session.execute(
         update(DeliveryAttempt)
         .where(
+            DeliveryAttempt.outbox_id.in_(message.entry_ids),  # indexed; `message` is not
             DeliveryAttempt.message == message.id,
             DeliveryAttempt.status.in_((AttemptStatus.SENDING.value, AttemptStatus.UNCERTAIN.value)),
         )
         .values(status=AttemptStatus.FAILED.value if error else AttemptStatus.SENT.value, finished_at=now, error=error)
         .execution_options(synchronize_session=False)
     )
+
+
+def start_many(session: Session, messages: Sequence[Message], owner: str, now: pendulum.DateTime) -> None:
+    """`start_attempts` for several messages in one transaction (one row per entry and message, as there): the
+    messages about to go out side by side. ClaimLost if any of their entries was taken over: none of them goes."""
+    ids = {entry_id for message in messages for entry_id in message.entry_ids}
+    held: int = session.execute(  # type: ignore[attr-defined]  # a DML result has rowcount
+        update(OutboxEntry)
+        .where(
+            OutboxEntry.id.in_(ids),
+            OutboxEntry.status == NoticeStatus.SENDING.value,
+            OutboxEntry.claimed_by == owner,
+        )
+        .values(claimed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if held != len(ids):
+        raise ClaimLost(f"{len(ids) - held} of the messages' notices were taken over")
+    rows = [
+        {
+            "outbox_id": entry_id,
+            "channel": fingerprint(message.url),
+            "target": redact_url(message.url),
+            "message": message.id,
+            "status": AttemptStatus.SENDING.value,
+            "started_at": now,
+        }
+        for message in messages
+        for entry_id in message.entry_ids
+    ]
+    if rows:
+        session.execute(insert(DeliveryAttempt), rows)
+
+
+def finish_many(session: Session, outcomes: Sequence[tuple[Message, str | None]], now: pendulum.DateTime) -> None:
+    """`finish_attempts` for several messages in one transaction: the delivered ones in one statement."""
+    delivered = [message for message, error in outcomes if error is None]
+    if delivered:
+        session.execute(
+            update(DeliveryAttempt)
+            .where(
+                DeliveryAttempt.outbox_id.in_({entry_id for message in delivered for entry_id in message.entry_ids}),
+                DeliveryAttempt.message.in_([message.id for message in delivered]),
+                DeliveryAttempt.status.in_((AttemptStatus.SENDING.value, AttemptStatus.UNCERTAIN.value)),
+            )
+            .values(status=AttemptStatus.SENT.value, finished_at=now, error=None)
+            .execution_options(synchronize_session=False)
+        )
+    for message, error in outcomes:
+        if error is not None:
+            finish_attempts(session, message, error, now)
 
 
 @dataclass

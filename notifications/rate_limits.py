@@ -4,6 +4,7 @@ fast this process talks to a server, not about campaign time."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,16 +27,19 @@ class RateLimiter:
     timer: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     _next: dict[str, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def wait(self, url: str) -> float:
-        """Block until a message to `url`'s scheme may go; returns the seconds waited."""
+        """Block until a message to `url`'s scheme may go; returns the seconds waited. Several threads sending to
+        one scheme share its pace: each takes the next free slot."""
         scheme = url.split("://", 1)[0].lower()
         rate = self.limits.get(scheme)
         if not rate:
             return 0.0
-        now = self.timer()
-        start = max(now, self._next.get(scheme, now))
-        self._next[scheme] = start + 1.0 / rate
+        with self._lock:
+            now = self.timer()
+            start = max(now, self._next.get(scheme, now))
+            self._next[scheme] = start + 1.0 / rate
         if start > now:
             self.sleep(start - now)
         return start - now
