@@ -209,11 +209,38 @@ def test_pool_workers_and_schedules_on_a_real_prefect_server(
             assert "3 of 3 sweep schedules missing in Asia/Ho_Chi_Minh: " in found["schedules:dc-2026"]["en"]
             client.send_worker_heartbeat(pool, "worker-a", heartbeat_interval_seconds=30)
 
-            written = run("deploy", "schedules", "--pool", pool)
-            assert written.exit_code == 0, written.stderr
-            assert written.stdout == "ghi / written: sweep/sweep-dc-2026\n"
-            again = run("deploy", "schedules", "--pool", pool)
-            assert again.stdout == "giữ nguyên / unchanged: sweep/sweep-dc-2026\n"
+            try:
+                written = run("deploy", "schedules", "--pool", pool)
+                assert written.exit_code == 0, written.stderr
+                lines = written.stdout.splitlines()
+                assert lines[:2] == [
+                    "ghi / written: sweep/sweep-dc-2026",
+                    "ghi / written: automation/kiemdiem-crash-zombie-flow-runs",
+                ], lines
+                assert "ghi / written: limit/kiemdiem-channel-mailtos=8" in lines
+                again = run("deploy", "schedules", "--pool", pool)
+                assert again.stdout.splitlines() == [
+                    line.replace("ghi / written", "giữ nguyên / unchanged") for line in lines
+                ]
+                zombie = client.read_automations_by_name("kiemdiem-crash-zombie-flow-runs")
+                assert len(zombie) == 1 and zombie[0].trigger.within.total_seconds() == 90
+                assert client.read_global_concurrency_limit_by_name("kiemdiem-channel-json").limit == 16
+                # Shorter for a test, through the same command: the automation rewritten, never duplicated.
+                env["KIEMDIEM_LOST_RUN_SECONDS"] = "45"
+                shorter = run("deploy", "schedules", "--pool", pool)
+                assert "ghi / written: automation/kiemdiem-crash-zombie-flow-runs" in shorter.stdout
+                zombie = client.read_automations_by_name("kiemdiem-crash-zombie-flow-runs")
+                assert len(zombie) == 1 and zombie[0].trigger.within.total_seconds() == 45
+                env["KIEMDIEM_LOST_RUN_SECONDS"] = "20"  # under one heartbeat (30 s) and some slack: refused
+                refused = run("deploy", "schedules", "--pool", pool)
+                assert refused.exit_code == 2 and "KIEMDIEM_LOST_RUN_SECONDS" in refused.stderr, refused.stderr
+                del env["KIEMDIEM_LOST_RUN_SECONDS"]
+            finally:  # the session's server is shared: leave no automation or limit behind
+                for automation in client.read_automations_by_name("kiemdiem-crash-zombie-flow-runs"):
+                    client.delete_automation(automation.id)
+                for limit in client.read_global_concurrency_limits(limit=200):
+                    if limit.name.startswith("kiemdiem-channel-"):
+                        client.delete_global_concurrency_limit_by_name(limit.name)
 
             ran = run("deploy", "check", "--pool", pool)
             assert ran.exit_code == 0, ran.stdout
@@ -223,6 +250,7 @@ def test_pool_workers_and_schedules_on_a_real_prefect_server(
             deployment = client.read_deployment_by_name("sweep/sweep-dc-2026")
             try:
                 assert deployment.work_pool_name == pool and deployment.parameters == {"campaign": "dc-2026"}
+                assert deployment.concurrency_options.collision_strategy.value == "ENQUEUE"  # never cancelled
                 assert deployment.entrypoint == "flows/sweep.py:sweep"
                 assert deployment.pull_steps == [
                     {"prefect.deployments.steps.set_working_directory": {"directory": "{{ $KIEMDIEM_CODE_DIR }}"}}
