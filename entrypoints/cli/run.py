@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -106,10 +106,25 @@ def simulate_cmd(
             "would (điều chỉnh thời hạn).",
         ),
     ] = None,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history",
+            help="Two consecutive years: the config's, then next year's written from it (launch --from), and the "
+            "back-test of the units-at-risk levels on the second (lịch sử hai năm).",
+        ),
+    ] = False,
+    persistence: Annotated[
+        float,
+        typer.Option(
+            "--persistence", min=0.0, max=1.0, help="With --history: P(late again | late or never done last year)."
+        ),
+    ] = 0.6,
     at: At = None,
     output: Fmt = Format.table,
 ) -> None:
-    """Run a whole campaign in simulated time with simulated units, on a database of its own (mô phỏng)."""
+    """Run a whole campaign in simulated time with simulated units, on a database of its own (mô phỏng); with
+    --history, two consecutive years and the back-test of the risk levels."""
     from entrypoints.demo import run_simulation
     from service.simulation import PROFILES
 
@@ -124,9 +139,56 @@ def simulate_cmd(
                 )
             ]
         )
-    result = run_simulation(config, units, seed, profile, amend)
+    if history and amend:
+        raise InputError(
+            [
+                Problem(
+                    rule="history_with_amend",
+                    field="--amend",
+                    vi="--amend không dùng cùng --history",
+                    en="--amend is not taken with --history",
+                )
+            ]
+        )
+    result = (
+        _history(config, units, seed, profile, persistence)
+        if history
+        else run_simulation(config, units, seed, profile, amend)
+    )
     if output == Format.json:
         print_json(result)
+
+
+def _history(config_path: Path, units: Path, seed: int, profile: str, persistence: float) -> dict[str, Any]:
+    """The history mode on `simulations/<campaign>-history.db` under KIEMDIEM_HOME, fresh (as run_simulation)."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    from entrypoints.demo import prefect_environment
+    from flows.simulate import simulate_history
+    from models import clock
+    from service.bootstrap import build_app, install_app
+    from service.campaigns import read_config
+    from service.settings import load_settings
+    from service.units import import_tree
+
+    settings = load_settings()
+    config = read_config(config_path, settings.levels)
+    database = settings.home / "simulations" / f"{config.key}-history.db"
+    database.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    app = build_app(settings.model_copy(update={"database_url": f"sqlite:///{database}"}))
+    install_app(app)
+    try:
+        before = clock.parse_instant(f"{config.launch.isoformat()}T07:00:00+00:00").subtract(days=1)
+        import_tree(app, units, before, "simulator", allow_many_roots=False)
+        prefect_environment()
+        with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            return simulate_history(str(config_path.resolve()), seed, profile, persistence)
+    finally:
+        clock.set_now(None)
+        install_app(None)
+        app.engine.dispose()
 
 
 @command
