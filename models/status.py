@@ -12,24 +12,35 @@ from models.errors import fail
 from models.lookup import campaign_by_key, milestone_by_key, unit_by_code
 from models.reports import ReportIn, check_for_unit
 from models.states import check_transition
-from models.tables import Assignment, Campaign, OrgUnit, Report, ReportLine
+from models.tables import Assignment, Campaign, Milestone, OrgUnit, Report, ReportLine
 
 
 def find_assignment(session: Session, campaign_key: str, unit_code: str, milestone_key: str) -> Assignment:
-    campaign = campaign_by_key(session, campaign_key)
-    unit = unit_by_code(session, unit_code)
-    milestone = milestone_by_key(session, campaign, milestone_key)
-    assignment = session.scalar(
-        select(Assignment).where(Assignment.milestone_id == milestone.id, Assignment.unit_id == unit.id)
-    )
-    if assignment is None:
-        raise fail(
-            "not_assigned",
-            f"mốc «{milestone_key}» không áp dụng cho đơn vị «{unit_code}»",
-            f"milestone '{milestone_key}' does not apply to unit '{unit_code}'",
-            field="unit",
+    """The unit's assignment of the campaign's milestone, read in one query with its unit (then in the session);
+    when there is none, the lookups one by one say which of the three keys is unknown, or that the milestone does
+    not apply to the unit."""
+    found = (
+        session.execute(
+            select(Assignment, OrgUnit)  # the unit too: service.access checks it without another query
+            .join(OrgUnit, OrgUnit.id == Assignment.unit_id)
+            .join(Milestone, Milestone.id == Assignment.milestone_id)
+            .join(Campaign, Campaign.id == Milestone.campaign_id)
+            .where(Campaign.key == campaign_key, OrgUnit.code == unit_code, Milestone.key == milestone_key)
         )
-    return assignment
+        .tuples()
+        .first()
+    )
+    if found is not None:
+        return found[0]
+    campaign = campaign_by_key(session, campaign_key)
+    unit_by_code(session, unit_code)
+    milestone_by_key(session, campaign, milestone_key)
+    raise fail(
+        "not_assigned",
+        f"mốc «{milestone_key}» không áp dụng cho đơn vị «{unit_code}»",
+        f"milestone '{milestone_key}' does not apply to unit '{unit_code}'",
+        field="unit",
+    )
 
 
 def hold(session: Session, assignment: Assignment) -> None:
@@ -41,9 +52,9 @@ def hold(session: Session, assignment: Assignment) -> None:
         update(Assignment)
         .where(Assignment.id == assignment.id)
         .values(updated_at=Assignment.updated_at)
-        .execution_options(synchronize_session=False)
-    )
-    session.refresh(assignment)
+        .returning(Assignment),  # the row as the lock found it, read again in the same statement
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    ).all()
     status = session.scalar(
         select(Campaign.status).where(Campaign.id == assignment.campaign_id).with_for_update(read=True)
     )

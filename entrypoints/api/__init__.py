@@ -8,6 +8,7 @@ from entrypoints.api import assignments, campaigns, units
 from entrypoints.api.errors import install_handlers
 from entrypoints.api.limits import MAX_BODY_BYTES, BodyLimit, plain_names
 from service.bootstrap import App
+from service.tokens import TokenCache
 
 
 def create_api(app: App, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
@@ -18,6 +19,7 @@ def create_api(app: App, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         dependencies=[Depends(plain_names)],
     )
     api.state.kiemdiem = app
+    api.state.token_cache = TokenCache()  # who live tokens act for, a short while (service.tokens)
     api.add_middleware(BodyLimit, limit=max_body_bytes)
     install_handlers(api)
     for module in (campaigns, assignments, units):

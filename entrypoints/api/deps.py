@@ -1,17 +1,22 @@
 """The API's dependencies: the app of this process (given to create_api, kept on the FastAPI app) and the actor
-behind the bearer token."""
+behind the bearer token.
+
+Both are coroutines, run on the event loop: a token found in the app's TokenCache costs no thread and no database
+read; only a token not in it is read from the database, in a worker thread (service.tokens)."""
 
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
 from entrypoints.api.errors import unauthorized
+from models.tokens import digest
 from service.access import Actor
 from service.bootstrap import App
-from service.tokens import authenticated
+from service.tokens import TokenCache, authenticated_digest
 
 
-def kiemdiem_app(request: Request) -> App:
+async def kiemdiem_app(request: Request) -> App:
     app: App = request.app.state.kiemdiem
     return app
 
@@ -19,10 +24,14 @@ def kiemdiem_app(request: Request) -> App:
 Kiemdiem = Annotated[App, Depends(kiemdiem_app)]
 
 
-def actor(app: Kiemdiem, authorization: Annotated[str | None, Header()] = None) -> Actor:
+async def actor(request: Request, app: Kiemdiem, authorization: Annotated[str | None, Header()] = None) -> Actor:
     if not authorization or not authorization.startswith("Bearer "):
         raise unauthorized()
-    found = authenticated(app, authorization.removeprefix("Bearer ").strip())
+    token_hash = digest(authorization.removeprefix("Bearer ").strip())
+    cache: TokenCache = request.app.state.token_cache
+    found = cache.get(token_hash)
+    if found is None:
+        found = await run_in_threadpool(authenticated_digest, app, token_hash, cache)
     if found is None:
         raise unauthorized()
     return found

@@ -86,9 +86,9 @@ def _plain(text: str) -> bool:
     return len(text) <= MAX_NAME and not any(unicodedata.category(c) in ("Cc", "Cs") for c in text)
 
 
-def plain_names(request: Request) -> None:
+async def plain_names(request: Request) -> None:
     """Codes and keys in the path or the query never hold control characters (a NUL fails on PostgreSQL) and are
-    short: refused here, before any lookup."""
+    short: refused here, before any lookup. A coroutine: it reads nothing, so it needs no worker thread."""
     for name, value in request.path_params.items():
         if not _plain(str(value)):
             raise ApiError(
