@@ -6,7 +6,7 @@ figures (audit log, outbox, delivery attempts) and the next local midnight (days
 Every change of an assignment, a report, a decision, a deadline or the tree writes an audit entry in its own
 transaction (models.audit); notices are outbox rows and their delivery attempts. The marker reads the newest ids and
 how many rows the audit log's last ids hold (an entry whose id was taken before a later one's but committed after
-it still changes the marker), and the outbox entries per state not yet delivered. Each part is an index lookup."""
+it still changes the marker), and the outbox entries being sent, failed or uncertain. Each part reads an index."""
 
 from __future__ import annotations
 
@@ -21,10 +21,9 @@ from models.enums import NoticeStatus
 from models.tables import AuditEntry, DeliveryAttempt, OrgUnit, OutboxEntry
 
 AUDIT_TAIL = 1000  # the last audit ids counted, for entries committed out of id order
-# Every move of a notice between states changes one of these counts (sent and skipped are final, and many).
-UNDELIVERED = tuple(
-    s.value for s in (NoticeStatus.PENDING, NoticeStatus.SENDING, NoticeStatus.FAILED, NoticeStatus.UNCERTAIN)
-)
+# A notice moves pending → sending → sent or failed (uncertain if the deliverer stopped): every move changes the
+# count of one of these states (pending and sent are the many; sending, failed and uncertain are few).
+IN_FLIGHT = tuple(s.value for s in (NoticeStatus.SENDING, NoticeStatus.FAILED, NoticeStatus.UNCERTAIN))
 
 
 class DashboardSnapshot(Base):
@@ -56,7 +55,7 @@ def changes_marker(session: Session) -> str:
     audit_top, audit_tail, outbox_top, attempt_top = session.execute(select(top, tail, outbox, attempts)).one()
     states = session.execute(
         select(OutboxEntry.status, func.count())
-        .where(OutboxEntry.status.in_(UNDELIVERED))
+        .where(OutboxEntry.status.in_(IN_FLIGHT))
         .group_by(OutboxEntry.status)
         .order_by(OutboxEntry.status)
     ).tuples()
@@ -90,6 +89,31 @@ def create_claimed(session: Session, campaign_id: int, unit_id: int, now: pendul
             figures={},
             seconds=0.0,
             refreshing_since=now,
+        )
+    )
+
+
+def create(
+    session: Session,
+    campaign_id: int,
+    unit_id: int,
+    figures: dict[str, Any],
+    as_of: pendulum.DateTime,
+    good_until: pendulum.DateTime,
+    changes: str,
+    seconds: float,
+) -> None:
+    """The subtree's first snapshot, from figures just computed (an IntegrityError: another reader's is there)."""
+    session.execute(
+        insert(DashboardSnapshot).values(
+            campaign_id=campaign_id,
+            root_unit_id=unit_id,
+            as_of=as_of,
+            good_until=good_until,
+            changes=changes,
+            figures=figures,
+            seconds=seconds,
+            refreshing_since=None,
         )
     )
 

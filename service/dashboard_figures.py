@@ -1,7 +1,8 @@
 """The figures of a campaign page for one subtree, computed now: progress per level (service.progress_view), the
 burn-up of submissions, the longest-overdue units with their notices (service.overdue), the units at risk
-(service.risk), the children to drill into. Each part is an independent read in a transaction of its own; the slow
-ones run on threads while this one reads the rest. service.dashboard_snapshot keeps them for large subtrees."""
+(service.risk), last year's figures on the same day (service.year_over_year), the children to drill into. Each
+part is an independent read in a transaction of its own; the slow ones run on threads while this one reads the
+rest. service.dashboard_snapshot keeps them for large subtrees."""
 
 from __future__ import annotations
 
@@ -20,15 +21,17 @@ from models.overdue import OverdueUnit
 from models.progress import Progress
 from models.risk import DEFAULT_FROM_DAYS
 from models.tables import Campaign, Milestone
+from models.year_over_year import YearOverYearView
 from service.access import Actor
 from service.bootstrap import App
 from service.overdue import subtree_overdue_listed
 from service.progress_view import subtree_progress
 from service.risk import units_at_risk
+from service.year_over_year import compare
 
 OVERDUE_LISTED = 100
 AT_RISK_LISTED = 100
-_READERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kiemdiem-dashboard")
+_READERS = ThreadPoolExecutor(max_workers=5, thread_name_prefix="kiemdiem-dashboard")
 
 
 class BurnUp(BaseModel):
@@ -76,6 +79,8 @@ class CampaignFigures(BaseModel):
     at_risk_levels: dict[str, int] = {}  # high / medium / low → how many
     at_risk_from_days: int = DEFAULT_FROM_DAYS
     at_risk: list[AtRiskItem] = []
+    # Last year's campaign on the same day beside this year's (service.year_over_year); None: no last year's.
+    last_year: YearOverYearView | None = None
 
 
 def campaign_figures(app: App, actor: Actor, key: str, code: str, now: pendulum.DateTime) -> CampaignFigures:
@@ -83,6 +88,7 @@ def campaign_figures(app: App, actor: Actor, key: str, code: str, now: pendulum.
     progress_later = _READERS.submit(subtree_progress, app, actor, key, code, now)
     overdue_later = _READERS.submit(subtree_overdue_listed, app, actor, key, code, now, OVERDUE_LISTED)
     risk_later = _READERS.submit(units_at_risk, app, actor, key, code, now, DEFAULT_FROM_DAYS)
+    last_year_later = _READERS.submit(compare, app, key, code, now, actor)
     with app.unit_of_work() as session:
         campaign = campaign_by_key(session, key)
         unit = unit_by_code(session, code, field="root")
@@ -106,6 +112,7 @@ def campaign_figures(app: App, actor: Actor, key: str, code: str, now: pendulum.
         at_risk_levels=levels,
         at_risk_from_days=risks.from_days,
         at_risk=[AtRiskItem.model_validate(item) for item in risks.units[:AT_RISK_LISTED]],
+        last_year=last_year_later.result(),
     )
 
 

@@ -1,5 +1,6 @@
 """Where a campaign page's figures come from: computed for this load (a small subtree), or read from the subtree's
-snapshot (a large one: by default 20,000 units and more, the national tree and the largest provinces).
+snapshot: a large subtree (by default 20,000 units and more: the national tree) and any subtree whose figures took
+longer than `snapshot_after_seconds` (default 5 s) to compute (a province of the national campaign on SQLite).
 
 The rule a board is told, on the page: the figures are "as of HH:MM:SS". A snapshot is exact while nothing that
 changes figures has been written since (models.dashboard_snapshot.changes_marker) and no local midnight has passed;
@@ -22,7 +23,16 @@ from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.exc import IntegrityError
 
-from models.dashboard_snapshot import changes_marker, claim, create_claimed, release, snapshot_of, store, subtree_has
+from models.dashboard_snapshot import (
+    changes_marker,
+    claim,
+    create,
+    create_claimed,
+    release,
+    snapshot_of,
+    store,
+    subtree_has,
+)
 from models.tables import Campaign, OrgUnit
 from service.access import Actor
 from service.bootstrap import App
@@ -39,6 +49,7 @@ class SnapshotSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KIEMDIEM_DASHBOARD_", extra="ignore")
 
     snapshot_units: int = 20_000  # a subtree of at least this many units is read from its snapshot
+    snapshot_after_seconds: float = 5.0  # and a subtree whose figures took longer than this to compute
     snapshot_seconds: int = 60  # a snapshot is recomputed at most this often, and only when something changed
     snapshot_lease_seconds: int = 900  # a recomputation not finished by then is taken over by the next reader
 
@@ -65,29 +76,55 @@ def figures_for(
     policy = snapshot_settings()
     with app.unit_of_work() as session:
         found = snapshot_of(session, campaign.id, unit.id)
-        if found is None and not subtree_has(session, unit, policy.snapshot_units):
-            return campaign_figures(app, actor, campaign.key, unit.code, now), Freshness(snapshot=False, as_of=now)
+        large = found is not None or subtree_has(session, unit, policy.snapshot_units)
         marker = changes_marker(session)
+    if not large:
+        return _live(app, actor, campaign, unit, now, marker, policy)
     if found is None or found.as_of is None:
         return _first(app, actor, campaign, unit, now, policy)
     current = found.changes == marker and found.good_until is not None and now < found.good_until
-    updating = found.refreshing_since is not None
     due = now >= found.as_of.add(seconds=policy.snapshot_seconds) or (found.good_until or now) <= now
-    if not current and due and not updating:
-        lease_from = now.subtract(seconds=policy.snapshot_lease_seconds)
+    lease_from = now.subtract(seconds=policy.snapshot_lease_seconds)
+    held = found.refreshing_since is not None and found.refreshing_since >= lease_from
+    updating = held
+    if not current and due and not held:
         with app.unit_of_work() as session:
-            updating = claim(session, found.id, now, lease_from)
-        if updating:
+            mine = claim(session, found.id, now, lease_from)
+        if mine:
             _REFRESHER.submit(_refresh, app, actor, campaign, unit, now)
+        updating = True  # by this reader, or by another who claimed it a moment before
     figures = CampaignFigures.model_validate(found.figures)
     return figures, Freshness(
         snapshot=True,
         as_of=found.as_of,
         unchanged=current,
-        updating=updating or found.refreshing_since is not None,
+        updating=updating,
         every_seconds=policy.snapshot_seconds,
         took_seconds=found.seconds,
     )
+
+
+def _live(
+    app: App,
+    actor: Actor,
+    campaign: Campaign,
+    unit: OrgUnit,
+    now: pendulum.DateTime,
+    marker: str,
+    policy: SnapshotSettings,
+) -> tuple[CampaignFigures, Freshness]:
+    """Figures computed for this load; kept as the subtree's first snapshot when that took too long."""
+    started = time.perf_counter()
+    figures = campaign_figures(app, actor, campaign.key, unit.code, now)
+    seconds = time.perf_counter() - started
+    if seconds >= policy.snapshot_after_seconds:
+        try:
+            with app.unit_of_work() as session:
+                until = next_midnight(now, campaign.timezone)
+                create(session, campaign.id, unit.id, figures.model_dump(mode="json"), now, until, marker, seconds)
+        except IntegrityError:  # another reader's at the same time: theirs is kept
+            pass
+    return figures, Freshness(snapshot=False, as_of=now, took_seconds=seconds)
 
 
 def _first(

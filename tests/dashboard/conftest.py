@@ -119,12 +119,74 @@ class Site:
 
 
 @pytest.fixture
-def site(kiemdiem, env, tmp_path: Path) -> Iterator[Site]:
+def site(kiemdiem, env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     """The campaign launched on 23 November, the clock at 12 December 09:00 (after the grassroots deadline), a
     token per role, and the API with the dashboard mounted beside it (as `kiemdiem serve` runs them)."""
+    assert kiemdiem("units", "import", write(tmp_path / "t.csv", TREE)).exit_code == 0
+    yield from _served(kiemdiem, env, tmp_path, monkeypatch)
+
+
+# Last year's campaign on the same tree (and CS-9, which has moved to another district since), closed; this year
+# the tree gained CS-3. Its grassroots deadline, moved to 2026, is a Sunday (13/12), its district one a Saturday.
+TREE_2025 = TREE + "CS-9,HU-A,Chi bộ Chín,grassroots,8,\n"
+TREE_2026 = (
+    TREE + "CS-3,HU-A,Chi bộ Ba,grassroots,12,\nHU-B,,Huyện ủy B,district,0,\nCS-9,HU-B,Chi bộ Chín,grassroots,8,\n"
+)
+CONFIG_2025 = {
+    **CONFIG,
+    "key": "web-2025",
+    "title": "Kiểm điểm 2025",
+    "year": 2025,
+    "plan_number": "30-KH/HU",
+    "launch": "2025-11-24",
+    "milestones": [
+        {"key": "grassroots_review", "levels": ["branch", "grassroots"], "deadline": "2025-12-13"},
+        {
+            "key": "district_review",
+            "levels": ["district"],
+            "deadline": "2025-12-26",
+            "after_children": "grassroots_review",
+        },
+    ],
+}
+SUBMITTED_2025 = {  # CS-1-CB2 and then CS-1 (lower levels first) three days late, CS-2 and CS-9 never
+    "CS-1-CB1": "2025-12-05T09:00:00+07:00",
+    "CS-1-CB2": "2025-12-16T09:00:00+07:00",
+    "CS-1": "2025-12-16T10:00:00+07:00",
+}
+
+
+@pytest.fixture
+def history_site(kiemdiem, env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
+    """`site` with last year's campaign before it: web-2025 launched on 24 November 2025, CS-1-CB1 on time,
+    CS-1-CB2 and CS-1 three days late, CS-2 and CS-9 never; closed; the tree re-imported (CS-3 new, CS-9 moved to
+    another district, HU-B); then this year's web-2026 as `site` has it."""
+    assert (
+        kiemdiem("units", "import", write(tmp_path / "t.csv", TREE_2025), "--at", "2025-11-01T08:00:00+07:00").exit_code
+        == 0
+    )
+    config = write(tmp_path / "c25.yaml", yaml.safe_dump(CONFIG_2025, allow_unicode=True))
+    assert kiemdiem("campaign", "launch", config, "--at", "2025-11-24T08:00:00+07:00").exit_code == 0
+    for unit, at in SUBMITTED_2025.items():
+        ran = kiemdiem(
+            "status", "submit", "--campaign", "web-2025", "--unit", unit, "--milestone", "grassroots_review", "--at", at
+        )
+        assert ran.exit_code == 0, ran.stderr
+    assert kiemdiem("campaign", "close", "web-2025", "--at", "2026-01-10T08:00:00+07:00").exit_code == 0
+    tree = write(tmp_path / "t26.csv", TREE_2026)
+    ran = kiemdiem("units", "import", tree, "--many-roots", "--at", "2026-02-01T08:00:00+07:00")
+    assert ran.exit_code == 0, ran.stderr
+    yield from _served(kiemdiem, env, tmp_path, monkeypatch)
+
+
+def _served(kiemdiem, env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     from entrypoints.serve import web_app
 
-    assert kiemdiem("units", "import", write(tmp_path / "t.csv", TREE)).exit_code == 0
+    # Pages are computed for every load here, however slow a loaded machine makes them (a page slower than
+    # KIEMDIEM_DASHBOARD_SNAPSHOT_AFTER_SECONDS would be kept as a snapshot); test_dashboard_snapshot.py asks for
+    # snapshots itself.
+    monkeypatch.setenv("KIEMDIEM_DASHBOARD_SNAPSHOT_AFTER_SECONDS", "600")
+
     config = write(tmp_path / "c.yaml", yaml.safe_dump(CONFIG, allow_unicode=True))
     assert kiemdiem("campaign", "launch", config, "--at", LAUNCH).exit_code == 0
     tokens = {
