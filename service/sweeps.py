@@ -19,7 +19,7 @@ from models.lookup import campaign_by_key
 from models.sweep import Batch, Partition, SweepCounts, plan_batches, plan_partitions, sweep_batch, within
 from models.sweep_context import SweepContext
 from models.tables import Campaign, OrgUnit, OutboxEntry
-from notifications import liveness, outbox
+from notifications import dispatch, liveness, outbox
 from notifications.messages import render_failures
 from notifications.outbox import Message
 from notifications.redact import redact
@@ -153,19 +153,10 @@ def _send_channel(
     now: pendulum.DateTime,
     gate: ChannelGate | None,
 ) -> Counter[str]:
-    """One channel's messages of a chunk, in order, each attempt recorded before it is made."""
-    counts: Counter[str] = Counter()
+    """One channel's messages of a chunk, in waves (notifications.dispatch), each attempt recorded before it is made,
+    inside the channel's gate."""
     with gate(channel) if gate is not None else nullcontext():
-        for message in messages:
-            with app.unit_of_work() as session:
-                outbox.start_attempts(session, message, owner, now)
-            faults.reach("delivery.before-send")
-            error = sender.send(message.url, message.title, message.body)
-            faults.reach("delivery.after-send")
-            with app.unit_of_work() as session:
-                outbox.finish_attempts(session, message, error, now)
-            counts["messages_failed" if error else "messages"] += 1
-    return counts
+        return dispatch.send_messages(app.unit_of_work, messages, sender, owner, now, reach=faults.reach)
 
 
 def _tell_admin(app: App, campaign: SweepContext, entries: list[int], sender: Sender, now: pendulum.DateTime) -> None:
