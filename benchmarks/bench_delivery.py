@@ -44,6 +44,7 @@ from service.units import import_tree
 NOTICES = int(os.environ.get("KIEMDIEM_BENCH_MESSAGES", "3000"))
 WORKERS = 4
 TARGET_RATE, TARGET_MINUTES = 50, 10
+QUIET_APPRISE_RATE = 35  # Apprise alone in a loop on this machine when it is not shared (issue 15)
 AT = pendulum.datetime(2026, 11, 23, 8, tz="Asia/Ho_Chi_Minh")
 CONFIG = """key: bench-delivery
 title: "Đo tốc độ gửi"
@@ -200,6 +201,11 @@ def main() -> None:
         f"{'' if national.SCALE == 1 else f', KIEMDIEM_BENCH_SCALE={national.SCALE}'}), by {WORKERS} workers at "
         f"{best:.0f} messages/s each: {minutes:.1f} minutes (target {TARGET_MINUTES}; "
         f"{TARGET_RATE} messages/s per worker: {'met' if best >= TARGET_RATE else 'NOT met'})"
+    )
+    quiet = QUIET_APPRISE_RATE * best / base
+    print(
+        f"  the same ratio to Apprise on a quiet machine (Apprise alone ~{QUIET_APPRISE_RATE}/s there, issue 15): "
+        f"{quiet:.0f} messages/s per worker, {total / (quiet * WORKERS) / 60:.1f} minutes by {WORKERS} workers"
     )
 
 
