@@ -22,7 +22,9 @@ SWEEP = ["campaign", "sweep", "--campaign", KEY, "--at", MORNING]
 
 def killed(args: list[str], env: dict[str, str], point: str, nth: int = 1) -> None:
     assert point in faults.POINTS
-    code, out, err = start(args, env, kill_at=point, nth=nth).finish()
+    # one message in flight at a time, so that "the Nth send" names one message (side by side sends and their
+    # crashes: tests/test_delivery_parallel.py)
+    code, out, err = start(args, {**env, "KIEMDIEM_SMTP_CONNECTIONS": "1"}, kill_at=point, nth=nth).finish()
     assert code == -signal.SIGKILL, f"the child was to die at {point}: exit {code}\n{out}\n{err}"
 
 
