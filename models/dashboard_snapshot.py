@@ -118,12 +118,21 @@ def create(
     )
 
 
-def claim(session: Session, snapshot_id: int, now: pendulum.DateTime, lease_from: pendulum.DateTime) -> bool:
-    """Take the right to recompute a snapshot: nobody holds it, or its holder started before `lease_from` (gone)."""
+def claim(
+    session: Session,
+    snapshot_id: int,
+    seen: pendulum.DateTime | None,
+    now: pendulum.DateTime,
+    lease_from: pendulum.DateTime,
+) -> bool:
+    """Take the right to recompute a snapshot the caller read as of `seen` (None: never computed): still that one
+    (nobody has stored newer figures meanwhile), and nobody holds it or its holder started before `lease_from`."""
+    same = DashboardSnapshot.as_of.is_(None) if seen is None else DashboardSnapshot.as_of == seen
     taken = session.execute(
         update(DashboardSnapshot)
         .where(
             DashboardSnapshot.id == snapshot_id,
+            same,
             or_(DashboardSnapshot.refreshing_since.is_(None), DashboardSnapshot.refreshing_since < lease_from),
         )
         .values(refreshing_since=now)

@@ -89,7 +89,7 @@ def figures_for(
     updating = held
     if not current and due and not held:
         with app.unit_of_work() as session:
-            mine = claim(session, found.id, now, lease_from)
+            mine = claim(session, found.id, found.as_of, now, lease_from)
         if mine:
             _REFRESHER.submit(_refresh, app, actor, campaign, unit, now)
         updating = True  # by this reader, or by another who claimed it a moment before
@@ -148,7 +148,7 @@ def _first(
                     snapshot=True, as_of=found.as_of, every_seconds=policy.snapshot_seconds, took_seconds=found.seconds
                 )
             lease_from = now.subtract(seconds=policy.snapshot_lease_seconds)
-            mine = claim(session, found.id, now, lease_from) or time.monotonic() > waited_until
+            mine = claim(session, found.id, None, now, lease_from) or time.monotonic() > waited_until
         if not mine:
             time.sleep(WAIT_STEP)
     figures, seconds = _refresh(app, actor, campaign, unit, now)
