@@ -2,8 +2,11 @@
 level, high, medium or low, and its reasons, each a fact a person can check in the database. One line per rule:
 
 - high: late (or never done) in the previous campaign, and no activity yet or a returned report not corrected;
-- medium: any two reasons;
+- medium: two reasons, late and escalated last year counting as one (an escalation is how late it was);
 - low: one reason; none: not listed.
+
+The back-test (benchmarks/bench_forecast.py, README "Forecasting") found medium no better than the naive rule "late
+last year" while the escalation counted as a second reason: nearly every unit late last year was escalated too.
 
 Pure: the facts of one assignment in, its reasons and level out (service.risk reads the facts)."""
 
@@ -160,7 +163,7 @@ def level(found: list[Reason]) -> RiskLevel | None:
     kinds = {r.kind for r in found}
     if ReasonKind.LATE_LAST_YEAR in kinds and kinds & {ReasonKind.NO_ACTIVITY, ReasonKind.RETURNED}:
         return RiskLevel.HIGH
-    if len(kinds) >= 2:
+    if len(kinds - {ReasonKind.ESCALATED_LAST_YEAR} if ReasonKind.LATE_LAST_YEAR in kinds else kinds) >= 2:
         return RiskLevel.MEDIUM
     return RiskLevel.LOW if kinds else None
 

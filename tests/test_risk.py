@@ -113,6 +113,11 @@ def test_the_rule_in_one_line_per_level() -> None:
     assert assess(facts(last_time=never, started=True, status="returned")).level == RiskLevel.HIGH  # type: ignore[union-attr]
     late_but_busy = assess(facts(last_time=late, started=True, status="in_progress", contacts=0))
     assert late_but_busy is not None and late_but_busy.level == RiskLevel.MEDIUM
+    escalated = LastTime("q-2025", 6, done=True, escalated_days=4)
+    busy_but_escalated = assess(facts(last_time=escalated, started=True, status="in_progress"))
+    assert busy_but_escalated is not None and len(busy_but_escalated.reasons) == 2
+    assert busy_but_escalated.level == RiskLevel.LOW  # late and escalated last year: one fact, told twice
+    assert assess(facts(last_time=escalated, started=True, contacts=0)).level == RiskLevel.MEDIUM  # type: ignore[union-attr]
     assert assess(facts(started=True, children=4, children_open=3)).level == RiskLevel.LOW  # type: ignore[union-attr]
     assert assess(facts(started=True, children=4, children_open=2)) is None  # half is not more than half
     on_time = assess(facts(last_time=LastTime("q-2025", 0, done=True)))
