@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pendulum
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from models.audit import audit
@@ -14,24 +16,57 @@ from models.reports import ReportIn, check_for_unit
 from models.states import check_transition
 from models.tables import Assignment, Campaign, Milestone, OrgUnit, Report, ReportLine
 
+# The submission's statements, built once (bound parameters): a request pays for running them, not for building them.
+_FIND = (
+    select(Assignment, OrgUnit)
+    .join(OrgUnit, OrgUnit.id == Assignment.unit_id)
+    .join(Milestone, Milestone.id == Assignment.milestone_id)
+    .join(Campaign, Campaign.id == Milestone.campaign_id)
+    .where(
+        Campaign.key == bindparam("campaign_key"),
+        OrgUnit.code == bindparam("unit_code"),
+        Milestone.key == bindparam("milestone_key"),
+    )
+)
+_HOLD = (
+    update(Assignment)
+    .where(Assignment.id == bindparam("held_id"))
+    .values(updated_at=Assignment.updated_at)
+    .returning(Assignment)  # the row as the lock found it, read again in the same statement
+)
+_CAMPAIGN_STATUS = select(Campaign.status).where(Campaign.id == bindparam("campaign_id")).with_for_update(read=True)
+_CHILDREN_MISSING = (
+    select(OrgUnit.code)
+    .join(Assignment, Assignment.unit_id == OrgUnit.id)
+    .where(
+        OrgUnit.parent_id == bindparam("unit_id"),
+        Assignment.milestone_id == bindparam("milestone_id"),
+        Assignment.status.not_in(CLOSED_STATUSES),
+    )
+    .order_by(OrgUnit.code)
+)
+_REPORT = cast(Table, Report.__table__)
+_OLD_VERSIONS = (
+    update(_REPORT).where(_REPORT.c.assignment_id == bindparam("of_assignment")).values(current=False)
+).returning(_REPORT.c.version)
+_NEW_REPORT = insert(_REPORT).returning(_REPORT.c.id)
+_NEW_LINES = insert(cast(Table, ReportLine.__table__))
+
 
 def find_assignment(session: Session, campaign_key: str, unit_code: str, milestone_key: str) -> Assignment:
-    """The unit's assignment of the campaign's milestone, read in one query with its unit (then in the session);
-    when there is none, the lookups one by one say which of the three keys is unknown, or that the milestone does
-    not apply to the unit."""
-    found = (
-        session.execute(
-            select(Assignment, OrgUnit)  # the unit too: service.access checks it without another query
-            .join(OrgUnit, OrgUnit.id == Assignment.unit_id)
-            .join(Milestone, Milestone.id == Assignment.milestone_id)
-            .join(Campaign, Campaign.id == Milestone.campaign_id)
-            .where(Campaign.key == campaign_key, OrgUnit.code == unit_code, Milestone.key == milestone_key)
-        )
-        .tuples()
-        .first()
-    )
+    return find_assignment_of_unit(session, campaign_key, unit_code, milestone_key)[0]
+
+
+def find_assignment_of_unit(
+    session: Session, campaign_key: str, unit_code: str, milestone_key: str
+) -> tuple[Assignment, OrgUnit]:
+    """The unit's assignment of the campaign's milestone, and the unit, read in one query (keep the unit while the
+    session needs it: the session holds its objects weakly). When there is none, the lookups one by one say which
+    of the three keys is unknown, or that the milestone does not apply to the unit."""
+    keys = {"campaign_key": campaign_key, "unit_code": unit_code, "milestone_key": milestone_key}
+    found = session.execute(_FIND, keys).tuples().first()
     if found is not None:
-        return found[0]
+        return found
     campaign = campaign_by_key(session, campaign_key)
     unit_by_code(session, unit_code)
     milestone_by_key(session, campaign, milestone_key)
@@ -49,16 +84,9 @@ def hold(session: Session, assignment: Assignment) -> None:
     changes once and a report gets one version per submission. Nothing changes in a closed campaign: its status is
     read under a share lock, so closing waits for a change under way and a change after it is refused."""
     session.execute(
-        update(Assignment)
-        .where(Assignment.id == assignment.id)
-        .values(updated_at=Assignment.updated_at)
-        .returning(Assignment),  # the row as the lock found it, read again in the same statement
-        execution_options={"synchronize_session": False, "populate_existing": True},
+        _HOLD, {"held_id": assignment.id}, execution_options={"synchronize_session": False, "populate_existing": True}
     ).all()
-    status = session.scalar(
-        select(Campaign.status).where(Campaign.id == assignment.campaign_id).with_for_update(read=True)
-    )
-    refuse_if_closed(status)
+    refuse_if_closed(session.scalar(_CAMPAIGN_STATUS, {"campaign_id": assignment.campaign_id}))
 
 
 def lock_campaign(session: Session, campaign_id: int) -> None:
@@ -89,18 +117,7 @@ def refuse_if_closed(status: str | None) -> None:
 def require_children_done(session: Session, unit_id: int, milestone_id: int, field: str) -> None:
     """Lower levels first (cấp dưới trước, cấp trên sau): every child of the unit assigned `milestone_id` has
     submitted it, been accepted or been exempted."""
-    missing = list(
-        session.scalars(
-            select(OrgUnit.code)
-            .join(Assignment, Assignment.unit_id == OrgUnit.id)
-            .where(
-                OrgUnit.parent_id == unit_id,
-                Assignment.milestone_id == milestone_id,
-                Assignment.status.not_in(CLOSED_STATUSES),
-            )
-            .order_by(OrgUnit.code)
-        )
-    )
+    missing = list(session.scalars(_CHILDREN_MISSING, {"unit_id": unit_id, "milestone_id": milestone_id}))
     if missing:
         shown = ", ".join(missing[:20]) + (f" … (+{len(missing) - 20})" if len(missing) > 20 else "")
         raise fail(
@@ -134,18 +151,19 @@ def submit(
     its report is checked against its level (who decides the quota) and its subtree's member count."""
     hold(session, assignment)
     previous = assignment.status
-    assignment.status = check_transition(previous, AssignmentStatus.SUBMITTED, field="state").value
+    submitted = check_transition(previous, AssignmentStatus.SUBMITTED, field="state").value
     if not override_reason:
         require_children_done(session, assignment.unit_id, assignment.milestone_id, "unit")
     if report is not None:
         unit = session.get(OrgUnit, assignment.unit_id)
         assert unit is not None
         check_for_unit(report, unit.level, subtree_members(session, unit))
+    if report is not None:
+        store_report(session, assignment, report, now)
+    assignment.status = submitted  # changed after the checks and the report: one UPDATE of the row, at the flush
     assignment.submitted_at = now
     assignment.on_time = now < assignment.due_before
     assignment.updated_at = now
-    if report is not None:
-        store_report(session, assignment, report, now)
     audit(
         session,
         at=now,
@@ -163,35 +181,38 @@ def submit(
     return assignment
 
 
-def store_report(session: Session, assignment: Assignment, report: ReportIn, now: pendulum.DateTime) -> Report:
-    """A new current version of the assignment's report; earlier versions stay, no longer current."""
-    previous = list(session.scalars(select(Report).where(Report.assignment_id == assignment.id)))
-    for old in previous:
-        old.current = False
-    row = Report(
-        assignment_id=assignment.id,
-        version=len(previous) + 1,
-        submitted_at=now,
-        current=True,
-        payload=report.model_dump(mode="json"),
-        self_rating=report.own_rating(),
-        member_total_reason=report.member_total_reason,
+def store_report(session: Session, assignment: Assignment, report: ReportIn, now: pendulum.DateTime) -> int:
+    """A new current version of the assignment's report, its id; earlier versions stay, no longer current. Plain
+    SQL in the session's transaction (the rows are not needed as objects): three statements."""
+    previous = session.execute(_OLD_VERSIONS, {"of_assignment": assignment.id}).all()
+    report_id: int = session.execute(
+        _NEW_REPORT,
+        {
+            "assignment_id": assignment.id,
+            "version": len(previous) + 1,
+            "submitted_at": now,
+            "current": True,
+            "payload": report.model_dump(mode="json"),
+            "self_rating": report.own_rating(),
+            "member_total_reason": report.member_total_reason,
+        },
+    ).scalar_one()
+    session.execute(
+        _NEW_LINES,
+        [
+            {
+                "report_id": report_id,
+                "subject": subject,
+                "total": counts.total,
+                "evaluated": counts.evaluated,
+                "excellent": counts.excellent,
+                "good": counts.good,
+                "completed": counts.completed,
+                "not_completed": counts.not_completed,
+                "not_evaluated": counts.not_evaluated.model_dump(),
+                "probationary": counts.probationary,
+            }
+            for subject, counts in report.subjects.items()
+        ],
     )
-    session.add(row)
-    session.flush()
-    for subject, counts in report.subjects.items():
-        session.add(
-            ReportLine(
-                report_id=row.id,
-                subject=subject,
-                total=counts.total,
-                evaluated=counts.evaluated,
-                excellent=counts.excellent,
-                good=counts.good,
-                completed=counts.completed,
-                not_completed=counts.not_completed,
-                not_evaluated=counts.not_evaluated.model_dump(),
-                probationary=counts.probationary,
-            )
-        )
-    return row
+    return report_id

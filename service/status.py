@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from models.errors import fail
 from models.reports import ReportIn, parse_report
-from models.status import find_assignment, submit
+from models.status import find_assignment, find_assignment_of_unit, submit
 from models.tables import Assignment, OrgUnit
 from service import faults
 from service.access import Actor
@@ -63,8 +63,8 @@ def submit_status(
             "tự cho mình mức 25% xuất sắc: cấp trên quyết định", "grant itself the 25% quota: the level above decides"
         )
     with app.unit_of_work() as session:
-        assignment = find_assignment(session, campaign, unit, milestone)
-        actor.require_submit(_unit(session, assignment))
+        assignment, found = find_assignment_of_unit(session, campaign, unit, milestone)
+        actor.require_submit(found)
         submit(session, assignment, now, actor.name, report, override_reason)
         faults.reach("submit.before-commit")
         return AssignmentView.of(assignment, campaign, unit, milestone)
@@ -87,8 +87,8 @@ def set_status(
     from models.transitions import set_state
 
     with app.unit_of_work() as session:
-        assignment = find_assignment(session, campaign, unit, milestone)
-        actor.require_set_state(_unit(session, assignment), change.state, change.until, change.override)
+        assignment, found = find_assignment_of_unit(session, campaign, unit, milestone)
+        actor.require_set_state(found, change.state, change.until, change.override)
         set_state(
             session,
             assignment,
