@@ -64,7 +64,7 @@ def province_tree(engine: Engine) -> None:
 
     def add(code: str, parent: dict[str, Any] | None, level: str, name: str) -> dict[str, Any]:
         path = f"{parent['path'] if parent else '/'}{len(rows) + 1}/"
-        row = {
+        row: dict[str, Any] = {
             "id": len(rows) + 1,
             "code": code,
             "parent_id": parent["id"] if parent else None,
@@ -272,13 +272,13 @@ def national(name: str, url: str) -> None:
     engine = timed("national tree, launch, grassroots reports", lambda: bench_rollup.prepare(url))
     days = [pendulum.datetime(2026, 12, d, 10, tz="Asia/Ho_Chi_Minh") for d in range(1, 15)]
     timed("95% of branches submitted", lambda: submit_most(engine, "grassroots_review", ("branch",), 0.95, days))
-    session = db.session_factory(engine)()  # type: ignore[arg-type]
+    session = db.session_factory(engine)()
     token = issue(session, None, bench_rollup.AT)
     session.commit()
     session.close()
     bench_rollup.analyze(engine)
     baseline = raw_sql_baseline(engine)
-    engine.dispose()  # type: ignore[attr-defined]
+    engine.dispose()
     print(f"  raw SQL baseline (per-level rows + results, topmost rule): {baseline:6.2f} s")
     clock.set_now(bench_rollup.AT)
     served = Served(url, LEVELS, token)

@@ -1,13 +1,14 @@
 """Where a campaign page's figures come from: computed for this load (a small subtree), or read from the subtree's
 snapshot: a large subtree (by default 20,000 units and more: the national tree) and any subtree whose figures took
-longer than `snapshot_after_seconds` (default 5 s) to compute (a province of the national campaign on SQLite).
+longer than `snapshot_after_seconds` (default 2 s) to compute (a province of the national campaign on SQLite).
 
 The rule a board is told, on the page: the figures are "as of HH:MM:SS". A snapshot is exact while nothing that
 changes figures has been written since (models.dashboard_snapshot.changes_marker) and no local midnight has passed;
 the page then says so. Once something changed, the first reader after `snapshot_seconds` (default 60) starts the
 recomputation on a thread of its own and, like every reader meanwhile, is shown the previous figures marked as being
 updated; the next load after it finishes shows the new ones. So a submission shows within `snapshot_seconds` plus
-one recomputation (seconds for a province, ~10 s on PostgreSQL for the whole country) of the previous snapshot.
+one recomputation (about twice the raw SQL's time for the whole country: ~22 s on PostgreSQL on a loaded 2-core
+machine, benchmarks/bench_dashboard.py) of the previous snapshot.
 One reader at a time recomputes a snapshot (a lease in its row, shared by every process on the database); the very
 first snapshot of a subtree is computed while its reader waits, and other readers wait for that one."""
 
@@ -49,7 +50,7 @@ class SnapshotSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KIEMDIEM_DASHBOARD_", extra="ignore")
 
     snapshot_units: int = 20_000  # a subtree of at least this many units is read from its snapshot
-    snapshot_after_seconds: float = 5.0  # and a subtree whose figures took longer than this to compute
+    snapshot_after_seconds: float = 2.0  # and a subtree whose figures took longer than this to compute
     snapshot_seconds: int = 60  # a snapshot is recomputed at most this often, and only when something changed
     snapshot_lease_seconds: int = 900  # a recomputation not finished by then is taken over by the next reader
 
