@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from models import tables  # noqa: F401  (registers the tables on Base.metadata)
+from models import dashboard_snapshot, tables  # noqa: F401  (registers the tables on Base.metadata)
 from models.base import Base
 
 engine = context.config.attributes["engine"]

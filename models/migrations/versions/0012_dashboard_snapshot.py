@@ -9,10 +9,6 @@ import sqlalchemy as sa
 
 from models.base import UTCDateTime
 
-# The table's model lives in its own module (models.dashboard_snapshot), which the schema check imports through
-# this revision: loading the revisions registers it on Base.metadata beside models.tables.
-import models.dashboard_snapshot  # noqa: F401
-
 
 revision = '0012'
 down_revision = '0011'
