@@ -154,7 +154,8 @@ deliver(build_app(), "d-2026", pendulum.parse(sys.argv[1]), AppriseSender())
 def test_a_crash_at_each_step_neither_doubles_nor_loses(kiemdiem, env, tmp_path: Path, point: str) -> None:
     with http_sink() as hook:
         setup(kiemdiem, tmp_path, hook.url, branches=1)
-        child_env = {**os.environ, **env}
+        # one message in flight at a time, so each crash point is exact (waves: tests/test_delivery_parallel.py)
+        child_env = {**os.environ, **env, "KIEMDIEM_SMTP_CONNECTIONS": "1"}
         if point == "killed-by-the-receiver":
             # the receiver kills the deliverer as soon as the first message arrives, before it can record it
             hook.on_receive = lambda: os.killpg(process.pid, signal.SIGKILL)
@@ -169,7 +170,7 @@ def test_a_crash_at_each_step_neither_doubles_nor_loses(kiemdiem, env, tmp_path:
         arrived_before_restart = len(hook.received)
         app = build_app(Settings(database_url=env["KIEMDIEM_DATABASE_URL"]))
         # right away: the dead deliverer's claim is taken over at once, then delivery goes on
-        result = deliver(app, "d-2026", at(1, 7, 31), AppriseSender())
+        result = deliver(app, "d-2026", at(1, 7, 31), AppriseSender(connections=1))
         paths = Counter(r["path"] for r in hook.received)
     assert all(count == 1 for count in paths.values()), paths  # nobody received anything twice
     with app.unit_of_work() as session:
