@@ -140,7 +140,7 @@ def _results(session: Session, campaign: Campaign, root: OrgUnit) -> dict[str, S
         .cte("reporters")
     )
     above: Any = per_parent.c.parent_id
-    for _ in range(_view_depth(session, root)):
+    for _ in range(view_depth(session, root)):
         ancestor, step = aliased(reporters), aliased(OrgUnit)
         query = query.where(~exists().where(ancestor.c.unit_id == above, ancestor.c.subject == per_parent.c.subject))
         query = query.outerjoin(step, step.id == above)
@@ -150,11 +150,12 @@ def _results(session: Session, campaign: Campaign, root: OrgUnit) -> dict[str, S
     for subject, text, lines, *numbers in session.execute(query).tuples():
         if text not in parsed:
             parsed[text] = (json.loads(text) if text else None) or {}
-        found[subject] = _add(found[subject], (*numbers, {r: n * lines for r, n in parsed[text].items()}))
+        found[subject] = add_counts(found[subject], (*numbers, {r: n * lines for r, n in parsed[text].items()}))
     return found
 
 
-def _counted(line: Any) -> tuple[Any, ...]:
+def counted_columns(line: Any) -> tuple[Any, ...]:
+    """The count columns of a report line (or of an alias of its table), in the order `add_counts` takes them."""
     return (
         line.total,
         line.evaluated,
@@ -177,7 +178,7 @@ def _reporting_lines(campaign: Campaign, root: OrgUnit) -> Select[Any]:
             Milestone.position.label("position"),
             func.max(Milestone.position).over(partition_by=(Assignment.unit_id, ReportLine.subject)).label("latest"),
             cast(ReportLine.not_evaluated, Text).label("reasons"),
-            *(column.label(f"n{i}") for i, column in enumerate(_counted(ReportLine))),
+            *(column.label(f"n{i}") for i, column in enumerate(counted_columns(ReportLine))),
         )
         .join(Report, Report.id == ReportLine.report_id)
         .join(Assignment, Assignment.id == Report.assignment_id)
@@ -193,13 +194,13 @@ def _reporting_lines(campaign: Campaign, root: OrgUnit) -> Select[Any]:
     )
 
 
-def _view_depth(session: Session, root: OrgUnit) -> int:
+def view_depth(session: Session, root: OrgUnit) -> int:
     """How many levels the deepest unit of the tree is below `root` (an upper bound for the view's ancestors)."""
     deepest = session.scalar(select(func.max(OrgUnit.depth))) or 0
     return max(deepest - root.depth, 0)
 
 
-def _add(total: SubjectResults, counts: tuple[Any, ...]) -> SubjectResults:
+def add_counts(total: SubjectResults, counts: tuple[Any, ...]) -> SubjectResults:
     count, evaluated, excellent, good, completed, not_completed, probationary, reasons = counts
     not_evaluated = dict(total.not_evaluated)
     for reason, n in (reasons or {}).items():
@@ -235,12 +236,12 @@ def organization_types(session: Session, campaign: Campaign, root: OrgUnit, leve
     )
     grassroots = level_rank(levels, GRASSROOTS)
     return {
-        unit_id: _type(level_rank(levels, level) - grassroots, bool(parent))
+        unit_id: organization_type(level_rank(levels, level) - grassroots, bool(parent))
         for unit_id, level, parent in session.execute(query).tuples()
     }
 
 
-def _type(below_grassroots: int, has_children: bool) -> str:
+def organization_type(below_grassroots: int, has_children: bool) -> str:
     """`below_grassroots`: how many levels under grassroots (0: grassroots itself, < 0: above it)."""
     if below_grassroots == 0:
         return "dang_bo_co_so" if has_children else "chi_bo_co_so"
@@ -258,7 +259,7 @@ def organization_results(
     by_type: dict[str, dict[str, int]] = {t: dict.fromkeys(("total", *RATINGS), 0) for t in ORGANIZATION_TYPES}
     grassroots = level_rank(levels, GRASSROOTS)
     for level, parent, rating, units in _organization_counts(session, campaign, root):
-        kind = _type(level_rank(levels, level) - grassroots, bool(parent))
+        kind = organization_type(level_rank(levels, level) - grassroots, bool(parent))
         by_type[kind]["total"] += units
         if rating is not None:
             by_type[kind][rating] += units

@@ -22,10 +22,10 @@ from models.progress import (
     GRASSROOTS,
     SUBJECTS,
     SubjectResults,
-    _add,
-    _counted,
-    _type,
-    _view_depth,
+    add_counts,
+    counted_columns,
+    organization_type,
+    view_depth,
 )
 from models.reports import RATINGS
 from models.tables import Assignment, Campaign, Milestone, OrgUnit, RatingDecision, Report, ReportLine
@@ -82,7 +82,7 @@ def _lines(side: Scope, other: Scope, at: pendulum.DateTime) -> Select[Any]:
             func.max(Milestone.position).over(partition_by=(Assignment.unit_id, ReportLine.subject)).label("latest"),
             cast(ReportLine.not_evaluated, Text).label("reasons"),
             flag(in_other(Assignment.unit_id, other)).label("both"),
-            *(column.label(f"n{i}") for i, column in enumerate(_counted(ReportLine))),
+            *(column.label(f"n{i}") for i, column in enumerate(counted_columns(ReportLine))),
         )
         .join(reports, and_(reports.c.id == ReportLine.report_id, reports.c.newest == 1))
         .join(Report, Report.id == ReportLine.report_id)
@@ -134,7 +134,7 @@ def results(
         .cte("reporters")
     )
     above: Any = per_parent.c.parent_id
-    for _ in range(_view_depth(session, root)):
+    for _ in range(view_depth(session, root)):
         ancestor, step = aliased(reporters), aliased(OrgUnit)
         query = query.where(~exists().where(ancestor.c.unit_id == above, ancestor.c.subject == per_parent.c.subject))
         query = query.outerjoin(step, step.id == above)
@@ -143,7 +143,7 @@ def results(
     for subject, in_both, text, lines, *numbers in session.execute(query).tuples():
         reasons = (json.loads(text) if text else None) or {}
         side = bool(in_both)
-        found[subject][side] = _add(found[subject][side], (*numbers, {r: n * lines for r, n in reasons.items()}))
+        found[subject][side] = add_counts(found[subject][side], (*numbers, {r: n * lines for r, n in reasons.items()}))
     rated = {s: {side: _rated(r) for side, r in sides.items()} for s, sides in found.items()}
     rated["organization"] = _organizations(session, campaign, sides, root, at, levels)
     return rated
@@ -217,7 +217,7 @@ def _organizations(
     grassroots = level_rank(levels, GRASSROOTS)
     totals = {True: dict.fromkeys(("total", *RATINGS), 0), False: dict.fromkeys(("total", *RATINGS), 0)}
     for level, parent, in_both, rated, units in session.execute(query).tuples():
-        if _type(level_rank(levels, level) - grassroots, bool(parent)) not in headline:
+        if organization_type(level_rank(levels, level) - grassroots, bool(parent)) not in headline:
             continue
         side = totals[bool(in_both)]
         side["total"] += units
