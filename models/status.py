@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 import pendulum
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from models.audit import audit
@@ -45,6 +45,27 @@ _CHILDREN_MISSING = (
     )
     .order_by(OrgUnit.code)
 )
+_MISSING = (
+    select(func.count())
+    .select_from(OrgUnit)
+    .join(Assignment, Assignment.unit_id == OrgUnit.id)
+    .where(
+        OrgUnit.parent_id == bindparam("unit_id"),
+        Assignment.milestone_id == bindparam("milestone_id"),
+        Assignment.status.not_in(CLOSED_STATUSES),
+    )
+    .scalar_subquery()
+)
+_MEMBERS = (
+    select(func.coalesce(func.sum(OrgUnit.members), 0))
+    .where(OrgUnit.path.startswith(bindparam("path_prefix"), escape="/"))
+    .scalar_subquery()
+)
+_CHECKS = {  # (children first?, report?) → one statement counting what the submission's rules need
+    (True, True): select(_MISSING, _MEMBERS),
+    (True, False): select(_MISSING, literal(0)),
+    (False, True): select(literal(0), _MEMBERS),
+}
 _REPORT = cast(Table, Report.__table__)
 _OLD_VERSIONS = (
     update(_REPORT).where(_REPORT.c.assignment_id == bindparam("of_assignment")).values(current=False)
@@ -130,12 +151,22 @@ def require_children_done(session: Session, unit_id: int, milestone_id: int, fie
         )
 
 
-def subtree_members(session: Session, unit: OrgUnit) -> int:
-    """Members of the unit and every unit below it, by the tree."""
-    total = session.scalar(
-        select(func.coalesce(func.sum(OrgUnit.members), 0)).where(OrgUnit.path.startswith(unit.path, autoescape=True))
-    )
-    return int(total or 0)
+def submission_checks(session: Session, assignment: Assignment, unit: OrgUnit, children: bool, report: bool) -> int:
+    """Lower levels first (when `children`), and the subtree's member count (when `report`), in one statement: the
+    member count (0 without `report`); the children still missing are named by require_children_done."""
+    if not (children or report):
+        return 0
+    missing, members = session.execute(
+        _CHECKS[(children, report)],
+        {
+            "unit_id": unit.id,
+            "milestone_id": assignment.milestone_id,
+            "path_prefix": unit.path.replace("/", "//").replace("%", "/%").replace("_", "/_"),
+        },
+    ).one()
+    if missing:
+        require_children_done(session, unit.id, assignment.milestone_id, "unit")
+    return int(members or 0)
 
 
 def submit(
@@ -152,13 +183,11 @@ def submit(
     hold(session, assignment)
     previous = assignment.status
     submitted = check_transition(previous, AssignmentStatus.SUBMITTED, field="state").value
-    if not override_reason:
-        require_children_done(session, assignment.unit_id, assignment.milestone_id, "unit")
+    unit = session.get(OrgUnit, assignment.unit_id)
+    assert unit is not None
+    members = submission_checks(session, assignment, unit, children=not override_reason, report=report is not None)
     if report is not None:
-        unit = session.get(OrgUnit, assignment.unit_id)
-        assert unit is not None
-        check_for_unit(report, unit.level, subtree_members(session, unit))
-    if report is not None:
+        check_for_unit(report, unit.level, members)
         store_report(session, assignment, report, now)
     assignment.status = submitted  # changed after the checks and the report: one UPDATE of the row, at the flush
     assignment.submitted_at = now
@@ -183,7 +212,7 @@ def submit(
 
 def store_report(session: Session, assignment: Assignment, report: ReportIn, now: pendulum.DateTime) -> int:
     """A new current version of the assignment's report, its id; earlier versions stay, no longer current. Plain
-    SQL in the session's transaction (the rows are not needed as objects): three statements."""
+    SQL in the session's transaction (the rows are not needed as objects)."""
     previous = session.execute(_OLD_VERSIONS, {"of_assignment": assignment.id}).all()
     report_id: int = session.execute(
         _NEW_REPORT,

@@ -29,7 +29,7 @@ class App:
             from pathlib import Path
 
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = db.make_engine(url)
+        engine = db.make_engine(url, **pool_settings(url))
         db.upgrade(engine)
         return engine
 
@@ -63,6 +63,16 @@ class App:
             raise
         finally:
             session.close()
+
+
+# Connections a process keeps open to PostgreSQL, and the most it opens at once: an API worker serves 8 to 16
+# requests at a time without opening a connection per request (a connection over the kept ones is closed when
+# returned, and opening one costs the server a process); 4 API workers stay under PostgreSQL's default 100.
+POOL_SIZE, POOL_OVERFLOW = 10, 10
+
+
+def pool_settings(url: str) -> dict[str, int]:
+    return {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW} if url.startswith("postgresql") else {}
 
 
 def build_app(settings: Settings | None = None) -> App:
