@@ -44,10 +44,15 @@ def revoke_token(app: App, prefix: str, now: pendulum.DateTime) -> int:
     return count
 
 
+def token_hash(token: str) -> str:
+    """What a token is stored, kept and looked up by (its SHA-256); the token itself is never kept."""
+    return tokens.digest(token)
+
+
 def authenticated(app: App, token: str, cache: TokenCache | None = None) -> Actor | None:
     """The actor a bearer token stands for, or None for a token unknown or revoked; from `cache` when it has the
     token, else read from the database in one query (and kept in `cache`)."""
-    return authenticated_digest(app, tokens.digest(token), cache)
+    return authenticated_digest(app, token_hash(token), cache)
 
 
 def authenticated_digest(app: App, token_hash: str, cache: TokenCache | None = None) -> Actor | None:

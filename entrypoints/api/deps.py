@@ -10,10 +10,9 @@ from fastapi import Depends, Header, Request
 from starlette.concurrency import run_in_threadpool
 
 from entrypoints.api.errors import unauthorized
-from models.tokens import digest
 from service.access import Actor
 from service.bootstrap import App
-from service.tokens import TokenCache, authenticated_digest
+from service.tokens import TokenCache, authenticated_digest, token_hash
 
 
 async def kiemdiem_app(request: Request) -> App:
@@ -27,11 +26,11 @@ Kiemdiem = Annotated[App, Depends(kiemdiem_app)]
 async def actor(request: Request, app: Kiemdiem, authorization: Annotated[str | None, Header()] = None) -> Actor:
     if not authorization or not authorization.startswith("Bearer "):
         raise unauthorized()
-    token_hash = digest(authorization.removeprefix("Bearer ").strip())
+    hashed = token_hash(authorization.removeprefix("Bearer ").strip())
     cache: TokenCache = request.app.state.token_cache
-    found = cache.get(token_hash)
+    found = cache.get(hashed)
     if found is None:
-        found = await run_in_threadpool(authenticated_digest, app, token_hash, cache)
+        found = await run_in_threadpool(authenticated_digest, app, hashed, cache)
     if found is None:
         raise unauthorized()
     return found
