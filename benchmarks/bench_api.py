@@ -1,6 +1,7 @@
 """Submissions through the HTTP API from 8 client threads, each request with the token of the unit it submits for
-(20,000 branches, 20,000 tokens), uvicorn started the way `kiemdiem deploy api --workers N` starts it (its own
-processes, on loopback), beside two baselines measured in the same run with the same client:
+(20,000 branches, 20,000 tokens), served the way `kiemdiem deploy api --workers N` serves it
+(entrypoints.api.server.serve: uvicorn processes of its own, on loopback), beside two baselines measured in the
+same run with the same client:
 
 - the framework's floor: an endpoint that authenticates nothing and writes nothing, but parses the same body with
   the same schema, behind the same uvicorn and worker count;
@@ -63,6 +64,9 @@ milestones: [{key: review, levels: [branch], deadline: 2026-12-10}]
 """
 REPORT = {"report": {"subjects": {"member": {"total": 10, "evaluated": 10, "excellent": 1, "good": 8, "completed": 1}}}}
 PATH = "/api/campaigns/{key}/units/{unit}/milestones/review/submit"
+SERVE = (
+    "import sys; from entrypoints.api.server import serve; serve('127.0.0.1', *map(int, sys.argv[1:3]), sys.argv[3])"
+)
 
 
 def code(i: int) -> str:
@@ -270,14 +274,13 @@ def floor_api() -> FastAPI:
 
 
 @contextmanager
-def uvicorn_processes(target: str, env: dict[str, str]) -> Iterator[tuple[int, Callable[[], float]]]:
-    """`uvicorn --factory TARGET --workers WORKERS` in processes of its own: its port, and a function that reads
-    the CPU seconds its processes have used so far."""
+def uvicorn_processes(factory: str, env: dict[str, str]) -> Iterator[tuple[int, Callable[[], float]]]:
+    """`factory` served by WORKERS uvicorn processes, as `kiemdiem deploy api --workers N` serves the API
+    (entrypoints.api.server.serve): its port, and a function that reads the CPU seconds its processes have used."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "uvicorn", target, "--factory", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--log-level", "warning", "--workers", str(WORKERS)] if WORKERS > 1 else ["--log-level", "warning"]
+    command = [sys.executable, "-c", SERVE, str(port), str(WORKERS), factory]
     server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdin=subprocess.DEVNULL)
     try:
         ready = 0
