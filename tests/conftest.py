@@ -37,6 +37,7 @@ def _postgres_problem() -> str | None:
 # at the end (xdist hands out files in collection order). Measured by `make test`'s --durations; order only.
 LONGEST_FIRST = (
     "tests/test_scale_out.py",
+    "tests/test_forecast.py",
     "tests/test_corpus_trees.py",
     "tests/test_corpus_configs.py",
     "tests/test_flows_prefect.py",
