@@ -152,16 +152,25 @@ def api_cmd(
         str | None, typer.Option("--host", help="Address to listen on (default KIEMDIEM_API_HOST).")
     ] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port (default KIEMDIEM_API_PORT).")] = None,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", min=1, help="Worker processes, each with its own connection pool and token cache."),
+    ] = 1,
     at: At = None,
 ) -> None:
     """The HTTP API and the dashboard, without sweeps: for a set-up whose sweeps run on workers (`serve` would also
-    run them in its own process). Migrates first, like every command."""
+    run them in its own process). Migrates first, like every command. With `--workers N` each process builds its
+    app from the environment (`--at` does not reach them)."""
     import uvicorn
 
+    from entrypoints.api.server import serve
     from entrypoints.serve import web_app
 
     app = process_app()
     app.engine  # migrate before the first request, not during it  # noqa: B018
     host, port = host or app.settings.api_host, port or app.settings.api_port
-    typer.echo(f"kiemdiem API + dashboard: http://{host}:{port}/ (/docs)", err=True)
-    uvicorn.run(web_app(app), host=host, port=port, log_level="warning")
+    typer.echo(f"kiemdiem API + dashboard: http://{host}:{port}/ (/docs), {workers} worker(s)", err=True)
+    if workers > 1:
+        serve(host, port, workers)  # not uvicorn.run(workers=N): its socket stalls each answer ~40 ms (server.py)
+    else:
+        uvicorn.run(web_app(app), host=host, port=port, log_level="warning")
