@@ -176,12 +176,16 @@ def sweep_batch(session: Session, campaign: SweepContext, batch: Batch, now: pen
         if not decision.notices and decision.watermark == watermark:
             continue
         counts.groups += 1
-        group = _Group(campaign, milestones[milestone_id], due_before, watermark, where, params, hint, source)
+        group = _Group(campaign, milestones[milestone_id], due_before, watermark, where, params, hint, source, dialect)
         for notice in decision.notices:
-            _insert_notice(session, group, notice, now, escalate_to)
             counts.decided[("skipped:" if notice.skipped else "") + notice.kind.value] += _count
             if not notice.skipped and milestones[milestone_id].after_children:
                 waiting.add(milestone_id)
+        if dialect == "postgresql" and decision.notices:
+            _decide_in_one_statement(session, group, decision, now, escalate_to)
+            continue
+        for notice in decision.notices:
+            _insert_notice(session, group, notice, now, escalate_to)
         _advance(session, group, decision)
     if waiting:
         _note_missing_children(session, campaign, [milestones[m] for m in waiting], milestones, now)
@@ -199,6 +203,7 @@ class _Group:
     params: dict[str, Any]
     hint: str
     source: str  # the units, then their assignments (_units_first)
+    dialect: str
 
     def filter(self) -> tuple[str, dict[str, Any]]:
         mark = "a.notified_through IS NULL" if self.watermark is None else "a.notified_through = :g_mark"
@@ -227,44 +232,59 @@ def _run(session: Session, sql: str, values: dict[str, Any], **columns: Any) -> 
     return session.execute(clause.columns(**columns) if columns else clause, used)
 
 
-def _insert_notice(
-    session: Session, group: _Group, notice: Notice, now: pendulum.DateTime, escalate_to: tuple[str, dict[str, Any]]
-) -> None:
-    where, params = group.filter()
+def _notice_insert(
+    group: _Group, notice: Notice, now: pendulum.DateTime, escalate_to: tuple[str, dict[str, Any]], name: str
+) -> tuple[str, dict[str, Any]]:
+    """`INSERT INTO outbox … SELECT …` of one notice, reading the assignment as `a`, its unit as `u` and the unit's
+    parent as `p` from the FROM clause that follows; its bound values named after `name`."""
     wg_sql, wg_params = escalate_to
-    unit = "'\"' || u.code || '\"'"
-    parent = "COALESCE(',\"' || p.code || '\"', '')"
+    unit = f"'\"' || {_json_escaped('u.code')} || '\"'"
+    parent = f"COALESCE(',\"' || {_json_escaped('p.code')} || '\"', '')"
     if notice.kind == NoticeKind.ESCALATION:
-        recipients = f"'[' || COALESCE('\"' || p.code || '\"', '\"\"') || {wg_sql} || ']'"
+        recipients = f"'[' || COALESCE('\"' || {_json_escaped('p.code')} || '\"', '\"\"') || {wg_sql} || ']'"
     elif notice.escalate:
         recipients = f"'[' || {unit} || {parent} || {wg_sql} || ']'"
     else:
         recipients = f"'[' || {unit} || ']'"
     details = {"replaces": list(notice.replaces)} if notice.replaces else {}
-    json_cast = "CAST({} AS JSON)" if session.bind.dialect.name == "postgresql" else "{}"  # type: ignore[union-attr]
+    json_cast = "CAST({} AS JSON)" if group.dialect == "postgresql" else "{}"
     key, key_values = notice_key_sql(
-        "u.code", group.campaign.key, group.milestone.key, notice.kind, notice.occurrence, name="n_key"
+        "u.code", group.campaign.key, group.milestone.key, notice.kind, notice.occurrence, name=f"{name}_key"
     )
     sql = (
         "INSERT INTO outbox (key, campaign_id, unit_id, milestone_id, assignment_id, kind, days, recipients, "
         "status, created_at, deliver_after, attempts, details) "
-        f"SELECT {key}, a.campaign_id, a.unit_id, a.milestone_id, a.id, :n_kind, :n_days, "
-        f"{json_cast.format(recipients)}, :n_status, :n_now, :n_after, 0, {json_cast.format(':n_details')} "
-        f"FROM {group.source} LEFT JOIN org_unit p ON p.id = u.parent_id "
-        f"WHERE {where} ON CONFLICT (key) DO NOTHING"
+        f"SELECT {key}, a.campaign_id, a.unit_id, a.milestone_id, a.id, :{name}_kind, :{name}_days, "
+        f"{json_cast.format(recipients)}, :{name}_status, :{name}_now, :{name}_after, 0, "
+        f"{json_cast.format(f':{name}_details')} "
     )
     values = {
-        **params,
         **wg_params,
         **key_values,
-        "n_kind": notice.kind.value,
-        "n_days": notice.days,
-        "n_status": (NoticeStatus.SKIPPED if notice.skipped else NoticeStatus.PENDING).value,
-        "n_now": now,
-        "n_after": notice.deliver_after,
-        "n_details": json.dumps(details),
+        f"{name}_kind": notice.kind.value,
+        f"{name}_days": notice.days,
+        f"{name}_status": (NoticeStatus.SKIPPED if notice.skipped else NoticeStatus.PENDING).value,
+        f"{name}_now": now,
+        f"{name}_after": notice.deliver_after,
+        f"{name}_details": json.dumps(details),
     }
-    _run(session, sql, values)
+    return sql, values
+
+
+def _json_escaped(column: str) -> str:
+    """A unit code as the inside of a JSON string (a code may hold a quote or a backslash; never a control
+    character: models.tree_rows)."""
+    return f"replace(replace({column}, '\\', '\\\\'), '\"', '\\\"')"
+
+
+def _insert_notice(
+    session: Session, group: _Group, notice: Notice, now: pendulum.DateTime, escalate_to: tuple[str, dict[str, Any]]
+) -> None:
+    where, params = group.filter()
+    insert, values = _notice_insert(group, notice, now, escalate_to, "n")
+    joined = f"FROM {group.source} LEFT JOIN org_unit p ON p.id = u.parent_id"
+    sql = f"{insert}{joined} WHERE {where} ON CONFLICT (key) DO NOTHING"
+    _run(session, sql, {**params, **values})
 
 
 def _advance(session: Session, group: _Group, decision: Decision) -> None:
@@ -274,6 +294,33 @@ def _advance(session: Session, group: _Group, decision: Decision) -> None:
         f"WHERE {where})"
     )
     _run(session, sql, {**params, "new_mark": decision.watermark})
+
+
+def _decide_in_one_statement(
+    session: Session,
+    group: _Group,
+    decision: Decision,
+    now: pendulum.DateTime,
+    escalate_to: tuple[str, dict[str, Any]],
+) -> None:
+    """PostgreSQL: the group's watermark moved and its notices inserted by one statement, which reads the group's
+    assignments once (an UPDATE … RETURNING that each notice's INSERT reads) where `_insert_notice` and `_advance`
+    read them once per notice and once more. The same rows, under the same keys."""
+    where, params = group.filter()
+    parts = [
+        "WITH moved AS (UPDATE assignment AS a SET notified_through = :new_mark FROM org_unit u "
+        f"WHERE u.id = a.unit_id AND {where} "
+        "RETURNING a.id, a.campaign_id, a.unit_id, a.milestone_id, u.code, u.parent_id, u.path)"
+    ]
+    values: dict[str, Any] = {**params, "new_mark": decision.watermark}
+    for index, notice in enumerate(decision.notices):
+        insert, notice_values = _notice_insert(group, notice, now, escalate_to, f"n{index}")
+        parts.append(
+            f"n{index} AS ({insert}FROM moved a CROSS JOIN LATERAL (SELECT a.code, a.parent_id, a.path) u "
+            "LEFT JOIN org_unit p ON p.id = u.parent_id ON CONFLICT (key) DO NOTHING)"
+        )
+        values.update(notice_values)
+    _run(session, ", ".join(parts) + " SELECT 1", values)
 
 
 def _working_group_sql(session: Session, config: CampaignConfig) -> tuple[str, dict[str, Any]]:
