@@ -11,8 +11,10 @@ from typing import Any
 
 import pendulum
 from pydantic import BaseModel
-from sqlalchemy import JSON, ColumnElement, and_, case, cast, func, insert, literal, null, select, true
+from sqlalchemy import JSON, ColumnElement, String, and_, case, cast, func, insert, literal, null, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from models.amend import check_launch_within_plans_above
 from models.audit import audit
@@ -38,12 +40,26 @@ class LaunchSummary(BaseModel):
     tracks: dict[str, int] = {}
 
 
-def in_subtree(path: str, dialect: str) -> ColumnElement[bool]:
+def in_subtree(path: str, dialect: str, scan: bool = False) -> ColumnElement[bool]:
     """Units whose path starts with `path` (the unit and its subtree), as a range of paths (`/1/5/` ≤ path < `/1/50`)
     that the path index serves; bytewise on PostgreSQL (COLLATE "C", with an index to match) whatever the database's
-    collation. Paths are ids and slashes, so the range holds exactly the paths with that prefix."""
-    column = OrgUnit.path.collate("C") if dialect == "postgresql" else OrgUnit.path
+    collation. Paths are ids and slashes, so the range holds exactly the paths with that prefix. `scan`: on SQLite,
+    not through the index (`+path`), for a subtree that is most of the tree: reading the table in its order costs a
+    third less than reaching each row from the index."""
+    column: ColumnElement[str] = OrgUnit.__table__.c.path
+    if dialect == "postgresql":
+        column = column.collate("C")
+    elif scan and dialect == "sqlite":
+        column = UnaryExpression(column, operator=custom_op("+"), type_=String())
     return and_(column >= path, column < path[:-1] + chr(ord(path[-1]) + 1))
+
+
+def _most_of_the_tree(session: Session, root: OrgUnit, dialect: str) -> bool:
+    """Whether the campaign's subtree holds most units of the tree (both counts read from the indexes)."""
+    if dialect != "sqlite":
+        return False  # PostgreSQL's planner knows from its statistics
+    below = session.scalar(select(func.count()).where(in_subtree(root.path, dialect))) or 0
+    return 2 * below > (session.scalar(select(func.count()).select_from(OrgUnit)) or 0)
 
 
 def applies_to(milestone: MilestoneConfig, root: OrgUnit) -> ColumnElement[bool]:
@@ -76,7 +92,7 @@ def launch_campaign(session: Session, config: CampaignConfig, now: pendulum.Date
             field="root",
         )
     dialect = session.get_bind().dialect.name
-    tree = in_subtree(root.path, dialect)
+    tree = in_subtree(root.path, dialect, scan=_most_of_the_tree(session, root, dialect))
     tracks = launch_tracks(session, config, root, tree)
     problems = [*working_group_problems(session, config, root), *tracks.problems]
     if problems:
