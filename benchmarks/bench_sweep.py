@@ -144,7 +144,7 @@ def reset(engine: Engine) -> None:
             connection.execute(text("VACUUM ANALYZE outbox, assignment"))
 
 
-ROUNDS = 3
+ROUNDS = 2
 BATCHES = (20_000, 2_000)  # the benchmark's batches of whole subtrees, and the service's own size (service.sweeps)
 
 
