@@ -20,7 +20,8 @@ from models import clock, db
 from models.base import UTCDateTime
 from models.campaign_config import parse_campaign_config
 from models.launch import launch_campaign
-from models.sweep import plan_batches, sweep_batch
+from models.sweep import sweep_batch
+from models.sweep_batches import plan_batches
 from models.sweep_context import SweepContext
 from models.tables import OrgUnit
 

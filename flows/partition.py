@@ -33,7 +33,7 @@ from prefect.states import Crashed
 
 from flows.deliver import channel_gate
 from models import clock
-from models.sweep import Batch, Partition
+from models.sweep_batches import Batch, Partition
 from models.sweep_context import SweepContext
 from notifications import liveness
 from service import sweeps

@@ -16,7 +16,8 @@ from prefect import flow, task
 from flows import partition
 from flows.deliver import channel_gate
 from models import clock
-from models.sweep import Batch, SweepCounts
+from models.sweep import SweepCounts
+from models.sweep_batches import Batch
 from models.sweep_context import SweepContext
 from service import sweeps
 from service.bootstrap import App, process_app

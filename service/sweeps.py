@@ -16,7 +16,8 @@ from sqlalchemy import ColumnElement, select
 from models.decision_sweep import sweep_decisions
 from models.enums import CampaignStatus
 from models.lookup import campaign_by_key
-from models.sweep import Batch, Partition, SweepCounts, plan_batches, plan_partitions, sweep_batch, within
+from models.sweep import SweepCounts, sweep_batch
+from models.sweep_batches import Batch, Partition, plan_batches, plan_partitions, within
 from models.sweep_context import SweepContext
 from models.tables import Campaign, OrgUnit, OutboxEntry
 from notifications import dispatch, liveness, outbox

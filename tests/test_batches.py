@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import bindparam, select, text
 
-from models.sweep import _batch_filter, plan_batches
+from models.sweep import _batch_filter
+from models.sweep_batches import plan_batches
 from models.tables import OrgUnit
 from service.bootstrap import build_app
 from service.settings import Settings

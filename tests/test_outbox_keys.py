@@ -14,7 +14,8 @@ from models.enums import NoticeKind
 from models.launch import launch_campaign
 from models.outbox_keys import notice_key, notice_key_sql
 from models.schedule import decide
-from models.sweep import Batch, sweep_batch
+from models.sweep import sweep_batch
+from models.sweep_batches import Batch
 from models.sweep_context import SweepContext
 from models.tables import Assignment, Campaign, Milestone, OrgUnit, OutboxEntry
 

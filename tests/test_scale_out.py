@@ -25,7 +25,7 @@ import pendulum
 import pytest
 from sqlalchemy import create_engine, text
 
-from models.sweep import Batch, plan_partitions
+from models.sweep_batches import Batch, plan_partitions
 from notifications.senders import CaptureSender, smtp_connections
 from service.bootstrap import build_app
 from service.settings import Settings
