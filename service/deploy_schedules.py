@@ -210,8 +210,11 @@ def wanted_automations(within: int | None = None, path: Path = AUTOMATIONS) -> l
 
 
 def _same_automation(have: Any, want: Any) -> bool:
+    # Compared as Python values, not JSON: the trigger's `expect` and `after` are sets, and a set dumped to JSON lists
+    # its members in an order that depends on how it was built (the server's answer or the file): equal automations
+    # were taken for different and rewritten now and then.
     keys = {"name", "description", "enabled", "trigger", "actions", "actions_on_trigger", "actions_on_resolve"}
-    return bool(have.model_dump(mode="json", include=keys) == want.model_dump(mode="json", include=keys))
+    return bool(have.model_dump(include=keys) == want.model_dump(include=keys))
 
 
 def sync_automations(client: Any, within: int | None = None) -> Synced:
