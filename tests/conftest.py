@@ -33,26 +33,39 @@ def _postgres_problem() -> str | None:
         return f"{type(error).__name__}: {str(error).splitlines()[0]}"
 
 
-# The longest test files start first, so that under `pytest -n 3 --dist loadfile` none of them is left to run alone
-# at the end (xdist hands out files in collection order). Measured by `make test`'s --durations; order only.
+# The longest test files start first, so that under `pytest -n 3 --dist loadgroup --no-loadscope-reorder` none of
+# them is left to run alone at the end (xdist hands out files in collection order; without --no-loadscope-reorder it
+# orders them by their number of tests instead). Measured by `make test`'s --durations (wall seconds, 2026-12-02).
 LONGEST_FIRST = (
-    "tests/test_scale_out.py",
-    "tests/test_forecast.py",
-    "tests/test_corpus_trees.py",
-    "tests/test_corpus_configs.py",
-    "tests/test_flows_prefect.py",
-    "tests/test_corpus_forms.py",
-    "tests/test_corpus_api.py",
-    "tests/reliability/test_schedules.py",
-    "tests/test_cli_process.py",
+    "tests/test_scale_out.py",  # ~60
+    "tests/test_flows_prefect.py",  # ~95, and with the next two on one worker: see PREFECT_HARNESS
+    "tests/test_forecast.py",  # ~55
+    "tests/test_deploy_check.py",  # ~30
+    "tests/test_corpus_trees.py",  # ~100
+    "tests/test_tree_import.py",  # ~85
+    "tests/test_board_report.py",  # ~85
+    "tests/test_sweep_rows.py",  # ~65
+    "tests/test_reports.py",  # ~65
+    "tests/test_campaign_launch.py",  # ~60
+    "tests/test_corpus_forms.py",  # ~50
+    "tests/test_sweep.py",  # ~45
+    "tests/reliability/test_concurrent_sweeps.py",  # ~45
+    "tests/test_corpus_configs.py",  # ~45
 )
+# The files that use the `prefect_server` fixture run on one worker, which starts Prefect's embedded server once
+# (~16 s of CPU each start) instead of once on each worker.
+PREFECT_HARNESS = ("tests/test_flows_prefect.py", "tests/test_forecast.py", "tests/test_deploy_check.py")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> int:
         path = Path(str(item.path)).relative_to(ROOT).as_posix()
         return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
 
+    for item in items:
+        if Path(str(item.path)).relative_to(ROOT).as_posix() in PREFECT_HARNESS:
+            item.add_marker(pytest.mark.xdist_group("prefect"))
     items.sort(key=rank)  # stable: a file's tests keep their order and stay together
 
 
