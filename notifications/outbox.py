@@ -207,12 +207,16 @@ def plan_messages(
             if fingerprint(url) not in done[entry.id]:
                 per_url[url].append(entry)
     messages = []
+    # A notice sent by several channels (email and Zalo, or two addresses) is rendered once, not once per channel.
+    single: dict[int, tuple[str, str]] = {}
+    sms: dict[int, str] = {}
     for url, mine in per_url.items():
         if is_sms(url):
-            texts = [render_sms(contexts[e.id]) for e in mine]
+            texts = [sms.get(e.id) or sms.setdefault(e.id, render_sms(contexts[e.id])) for e in mine]
             title, body = "", texts[0] if len(texts) == 1 else f"{len(texts)} tb: " + " | ".join(texts)
         elif len(mine) == 1:
-            title, body = render(contexts[mine[0].id])
+            only = mine[0].id
+            title, body = single.get(only) or single.setdefault(only, render(contexts[only]))
         else:
             title, body = render_digest([contexts[e.id] for e in mine], campaign.plan_number)
         messages.append(Message(url=url, entry_ids=[e.id for e in mine], title=title, body=body))
