@@ -4,22 +4,21 @@ database exactly as it was.
 
 Each corpus file says what it expects in its first lines: `# expect: FIELD [RULE]` (the field may be omitted
 where the problem has none) and, optionally, `# expect-text: TEXT` that the message must also hold. Files too big
-to keep in the repository (10 MB strings) are written here. All cases share one SQLite database with a small
-tree and run a few at a time: refusals only read, and the database must end as it began."""
+to keep in the repository (10 MB strings) are written here, once. On SQLite and on PostgreSQL, all cases share one
+database with a small tree (refusals only read, and the database must end as it began), each run as the installed
+command runs it, one after another in two long-lived bounded processes (tests/hostile.py `Drivers`)."""
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, SECRETS, table_rows
-from tests.hostile import Bounded, assert_refused, run_bounded
+from tests.conftest import ROOT, SECRETS, fresh_database, table_rows
+from tests.hostile import Bounded, Call, Drivers, assert_refused, drivers
 
 CORPUS = ROOT / "tests" / "corpus" / "configs"
 AT = "2026-11-23T08:00:00+07:00"
@@ -85,26 +84,34 @@ class Corpus:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+def runners() -> Iterator[Drivers]:
+    with drivers(workers=2) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("corpus-configs")
-    url = f"sqlite:///{folder / 'kiemdiem.db'}"
-    env = {"KIEMDIEM_DATABASE_URL": url, "KIEMDIEM_HOME": str(folder / "home")}
-    tree = folder / "tree.csv"
-    tree.write_text(TREE, encoding="utf-8")
-    imported = run_bounded(["units", "import", tree], env)
-    assert imported.exit_code == 0, imported.output
-    before = table_rows(url)
-    assert before["org_unit"], "the tree was not imported"
+    return {case.name: case.write(folder) for case in [*CASES, DEEP]}
 
-    def launch(case: Case) -> Bounded | str:
-        try:
-            return run_bounded(["campaign", "launch", case.write(folder), "--at", AT], env, timeout=case.timeout)
-        except subprocess.TimeoutExpired:
-            return f"did not finish in {case.timeout} s"
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        runs = dict(zip([c.name for c in [*CASES, DEEP]], pool.map(launch, [*CASES, DEEP]), strict=True))
-    return Corpus(runs, before, table_rows(url))
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def corpus(
+    request: pytest.FixtureRequest, runners: Drivers, files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Corpus]:
+    folder = tmp_path_factory.mktemp("corpus-configs-db")
+    with fresh_database(request.param, folder) as url:
+        env = {"KIEMDIEM_DATABASE_URL": url, "KIEMDIEM_HOME": str(folder / "home")}
+        tree = folder / "tree.csv"
+        tree.write_text(TREE, encoding="utf-8")
+        imported = runners.run(["units", "import", tree], env)
+        assert imported.exit_code == 0, imported.output
+        before = table_rows(url)
+        assert before["org_unit"], "the tree was not imported"
+        cases = [*CASES, DEEP]
+        calls = [Call(["campaign", "launch", files[c.name], "--at", AT], env, c.timeout) for c in cases]
+        runs = dict(zip([c.name for c in cases], runners.run_all(calls), strict=True))
+        yield Corpus(runs, before, table_rows(url))
 
 
 def check(corpus: Corpus, case: Case) -> None:

@@ -1,5 +1,6 @@
 """The hostile-input corpus of offline forms (tests/corpus/forms/): each file is refused by `kiemdiem status import`
-in a process of its own, bounded in time and memory, with exit 2, a message naming the sheet and cell (or the file),
+as the installed command runs it, bounded in time and memory (one after another in a long-lived bounded process,
+tests/hostile.py `Drivers`), with exit 2, a message naming the sheet and cell (or the file),
 no trace, and the database unchanged; the control form beside them goes in.
 
 The forms are signed with CORPUS_KEY for the example district's campaign (deploy/campaign.example.yaml); to make them
@@ -8,16 +9,18 @@ again after the form's layout changes: `.venv/bin/python -m tests.test_corpus_fo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pendulum
+import pytest
 from openpyxl import Workbook, load_workbook
 
 from service.report_forms import FIRST_ROW, ROWS, SHEETS, write_template
 from service.secret_key import derive
 from tests.conftest import EXAMPLES, ROOT
-from tests.hostile import assert_refused, run_bounded
+from tests.hostile import Drivers, assert_refused, drivers
 
 CORPUS = Path(__file__).parent / "corpus" / "forms"
 CORPUS_KEY = "5e0f9a3c71d24b68a0c3e1f7b2d94c6a" * 2  # a test key, not a secret: it signs the corpus only
@@ -46,7 +49,13 @@ REFUSED = {
 CONTROL = "control-valid.xlsx"
 
 
-def test_every_hostile_form_is_refused_and_changes_nothing(kiemdiem, snapshot, env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def runners() -> Iterator[Drivers]:
+    with drivers(workers=1) as running:
+        yield running
+
+
+def test_every_hostile_form_is_refused_and_changes_nothing(kiemdiem, snapshot, env, monkeypatch, runners) -> None:  # type: ignore[no-untyped-def]
     assert sorted(p.name for p in CORPUS.glob("*.xlsx")) == sorted([*REFUSED, CONTROL]), "corpus and table differ"
     monkeypatch.setenv("KIEMDIEM_SECRET_KEY", CORPUS_KEY)
     assert kiemdiem("units", "import", EXAMPLES / "district.csv").exit_code == 0
@@ -57,16 +66,14 @@ def test_every_hostile_form_is_refused_and_changes_nothing(kiemdiem, snapshot, e
     bounded_env = {**env, "KIEMDIEM_SECRET_KEY": CORPUS_KEY}
     before = snapshot()
     for name, (rule, place) in REFUSED.items():
-        ran = run_bounded(
-            ["status", "import", CORPUS / name, "--at", "2020-12-05T09:00:00+07:00"], bounded_env, timeout=60
-        )
+        ran = runners.run(["status", "import", CORPUS / name, "--at", "2020-12-05T09:00:00+07:00"], bounded_env)
         try:
             assert_refused(ran, rule, place)
         except AssertionError as error:
             raise AssertionError(f"{name}: {error}") from None
         assert snapshot() == before, f"{name} changed the database"
     # The control: the same form, untouched, is accepted (so each refusal above is for what its file does).
-    ran = run_bounded(["status", "import", CORPUS / CONTROL, "--at", "2020-12-05T09:00:00+07:00"], bounded_env)
+    ran = runners.run(["status", "import", CORPUS / CONTROL, "--at", "2020-12-05T09:00:00+07:00"], bounded_env)
     assert ran.exit_code == 0 and "CB-HOINONGDAN · grassroots_review: submitted" in ran.stdout, ran.output
     assert snapshot() != before
 

@@ -3,17 +3,16 @@ in a process bounded in time and memory: refused with exit 2, the message naming
 invisible echoed, no trace, and the database exactly as it was.
 
 What each committed file must be refused for is in EXPECT below (a CSV has no room for a comment). Files too big
-to keep in the repository (a 5,000-unit chain, a zip bomb, 50 MB) are written at test time. On each database, all
-cases run a few at a time against one database holding a small tree: refusals only read.
+to keep in the repository (a 5,000-unit chain, a zip bomb, 50 MB) are written at test time, once. On each database,
+all cases run against one database holding a small tree (refusals only read), each as the installed command runs it,
+one after another in two long-lived bounded processes (tests/hostile.py `Drivers`) rather than one process each.
 """
 
 from __future__ import annotations
 
 import io
-import subprocess
 import zipfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ import pytest
 from openpyxl import Workbook
 
 from tests.conftest import ROOT, fresh_database, table_rows
-from tests.hostile import Bounded, assert_refused, run_bounded
+from tests.hostile import Bounded, Call, Drivers, assert_refused, drivers, run_bounded
 
 CORPUS = ROOT / "tests" / "corpus" / "trees"
 MEMORY_MB = 1024
@@ -223,6 +222,18 @@ class Corpus:
     after: dict[str, list[tuple[Any, ...]]]
 
 
+@pytest.fixture(scope="module")
+def runners() -> Iterator[Drivers]:
+    with drivers(workers=2, memory_mb=MEMORY_MB) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("corpus-trees")
+    return {case.name: case.write(folder) for case in CASES}
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def corpus_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with fresh_database(request.param, tmp_path_factory.mktemp("corpus-trees-db")) as url:
@@ -230,28 +241,25 @@ def corpus_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
 
 
 @pytest.fixture(scope="module")
-def corpus(corpus_database: str, tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    folder = tmp_path_factory.mktemp("corpus-trees")
+def corpus_env(corpus_database: str, runners: Drivers, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The database with the small tree imported."""
+    folder = tmp_path_factory.mktemp("corpus-trees-home")
     env = {"KIEMDIEM_DATABASE_URL": corpus_database, "KIEMDIEM_HOME": str(folder / "home")}
     tree = folder / "tree.csv"
     tree.write_text(TREE, encoding="utf-8")
-    imported = run_bounded(["units", "import", tree], env, memory_mb=MEMORY_MB)
+    imported = runners.run(["units", "import", tree], env)
     assert imported.exit_code == 0, imported.output
-    before = table_rows(corpus_database)
+    return env
+
+
+@pytest.fixture(scope="module")
+def corpus(corpus_env: dict[str, str], runners: Drivers, files: dict[str, Path]) -> Corpus:
+    url = corpus_env["KIEMDIEM_DATABASE_URL"]
+    before = table_rows(url)
     assert len(before["org_unit"]) == 4, "the tree was not imported"
-
-    def run(case: Case) -> Bounded | str:
-        try:
-            path = case.write(folder)
-            return run_bounded(
-                ["units", "import", path], {**env, **case.env}, timeout=case.timeout, memory_mb=MEMORY_MB
-            )
-        except subprocess.TimeoutExpired:
-            return f"did not finish in {case.timeout} s"
-
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        runs = dict(zip([c.name for c in CASES], pool.map(run, CASES), strict=True))
-    return Corpus(runs, before, table_rows(corpus_database))
+    calls = [Call(["units", "import", files[c.name]], {**corpus_env, **c.env}, c.timeout) for c in CASES]
+    runs = dict(zip([c.name for c in CASES], runners.run_all(calls), strict=True))
+    return Corpus(runs, before, table_rows(url))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -275,3 +283,44 @@ def test_every_committed_file_has_its_expectation() -> None:
     committed_files = {p.name for p in CORPUS.iterdir() if p.suffix in (".csv", ".yaml", ".xlsx")}
     assert committed_files == set(EXPECT)
     assert (CORPUS / "alias-bomb.yaml").stat().st_size < 500  # the 449-byte bomb of issue 8, give or take
+
+
+def test_the_driver_runs_a_case_as_a_process_of_its_own_would(
+    corpus: Corpus, corpus_env: dict[str, str], files: dict[str, Path]
+) -> None:
+    """What the driver runs is the installed command: a case that reads the database, run again the old way, in a
+    process of its own, exits and prints exactly the same."""
+    name = "level-order-grassroots-under-branch.csv"
+    alone = run_bounded(["units", "import", files[name]], corpus_env, memory_mb=MEMORY_MB)
+    ran = corpus.runs[name]
+    assert isinstance(ran, Bounded), ran
+    assert (ran.exit_code, ran.stdout, ran.stderr) == (alone.exit_code, alone.stdout, alone.stderr)
+
+
+def test_the_driver_fails_a_hang_a_runaway_and_a_crash_and_goes_on() -> None:
+    """Each misbehaving command fails alone (a fresh process takes over), and nothing a command leaves behind
+    (environment, working folder, sys.stdout) reaches the next; `tests.hostile._misbehave` stands in for the CLI."""
+    calls = [
+        Call(["hang"], timeout=1),
+        Call(["print", "after the hang", "KIEMDIEM_GIVEN"], {"KIEMDIEM_GIVEN": "given"}),
+        Call(["eat"]),
+        Call(["crash"]),
+        Call(["leave"]),
+        Call(["print", "after leaving", "KIEMDIEM_LEFT"]),
+        Call(["exit", "2"]),
+        Call(["print", "after the refusal", "KIEMDIEM_GIVEN"]),
+    ]
+    with drivers(workers=1, memory_mb=MEMORY_MB, main="tests.hostile:_misbehave") as running:
+        hang, after_hang, eat, crash, leave, after_leaving, refusal, after_refusal = running.run_all(calls)
+        started = running.all[0].started
+    assert hang == "did not finish in 1 s"
+    assert isinstance(after_hang, Bounded) and after_hang.exit_code == 0
+    assert (after_hang.stdout, after_hang.stderr) == ("after the hang\n", f"given {ROOT}\n")
+    assert isinstance(eat, Bounded) and eat.exit_code == 1 and "MemoryError" in eat.stderr
+    assert isinstance(crash, Bounded) and crash.exit_code == -11
+    assert isinstance(leave, Bounded) and leave.exit_code == 0
+    assert isinstance(after_leaving, Bounded) and after_leaving.exit_code == 0
+    assert (after_leaving.stdout, after_leaving.stderr) == ("after leaving\n", f"- {ROOT}\n")
+    assert isinstance(refusal, Bounded) and refusal.exit_code == 2
+    assert isinstance(after_refusal, Bounded) and after_refusal.stderr == f"- {ROOT}\n"
+    assert started == 4  # the first, and one after each of the hang, the runaway and the crash
