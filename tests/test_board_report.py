@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import yaml
 from openpyxl import load_workbook
+from typer.testing import CliRunner
 
 from service.board_report import FONTS
-from tests.conftest import EXAMPLES, ROOT, write
+from tests.conftest import CAPTURED, EXAMPLES, ROOT, Ran, fresh_database, write
 from tests.test_report_forms import EVIL_PLAN, EVIL_ROOT, EVIL_TITLE, formulas, hostile_campaign, xml_formulas
 
 REPORT = {
@@ -63,30 +66,57 @@ def unit_report(members: int, figures: tuple[int, ...]) -> dict[str, object]:
     return {"subjects": {"member": member}, "self_rating": "good", "quota_override": {"reason": "đơn vị tiêu biểu"}}
 
 
-@pytest.fixture
-def campaign(kiemdiem, tmp_path: Path) -> None:
-    assert kiemdiem("units", "import", EXAMPLES / "district.csv").exit_code == 0
-    kiemdiem("campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", AT_LAUNCH)
-    ran = kiemdiem(
-        "status",
-        "submit",
-        "--campaign",
-        "cuchi-2020",
-        "--unit",
-        "CB-BANQUANLYCHO",
-        "--milestone",
-        "grassroots_review",
-        "--report",
-        write(tmp_path / "r.yaml", yaml.safe_dump(REPORT, allow_unicode=True)),
-        "--at",
-        AT_SUBMIT,
-    )
-    assert ran.exit_code == 0, ran.stderr
+Kiemdiem = Callable[..., Ran]
 
 
-def test_html_report_writes_numbers_the_vietnamese_way(kiemdiem, campaign, tmp_path: Path) -> None:
+@contextmanager
+def shared_database(request: pytest.FixtureRequest, factory: pytest.TempPathFactory) -> Iterator[Kiemdiem]:
+    """A database of this module's own (request.param: sqlite or postgresql), set up once and then only read by the
+    tests that share it (`kiemdiem report` reads; nothing it is asked here writes), with the command line on it."""
+    from entrypoints.cli import app
+
+    folder = factory.mktemp(f"board-{request.param}")
+    with fresh_database(request.param, folder) as url:
+        env = {"KIEMDIEM_DATABASE_URL": url, "KIEMDIEM_HOME": str(folder / "home")}
+
+        def run(*args: object) -> Ran:
+            result = CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
+            CAPTURED.extend((result.stdout, result.stderr))
+            return Ran(result.exit_code, result.stdout, result.stderr)
+
+        yield run
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def campaign(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kiemdiem]:
+    """The example district launched, CB-BANQUANLYCHO's REPORT submitted: the command line on that database, built
+    once per database and only read by the tests (each writes its reports into its own tmp_path)."""
+    with shared_database(request, tmp_path_factory) as kiemdiem:
+        assert kiemdiem("units", "import", EXAMPLES / "district.csv").exit_code == 0
+        ran = kiemdiem("campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", AT_LAUNCH)
+        assert ran.exit_code == 0, ran.stderr
+        report = write(tmp_path_factory.mktemp("r") / "r.yaml", yaml.safe_dump(REPORT, allow_unicode=True))
+        ran = kiemdiem(
+            "status",
+            "submit",
+            "--campaign",
+            "cuchi-2020",
+            "--unit",
+            "CB-BANQUANLYCHO",
+            "--milestone",
+            "grassroots_review",
+            "--report",
+            report,
+            "--at",
+            AT_SUBMIT,
+        )
+        assert ran.exit_code == 0, ran.stderr
+        yield kiemdiem
+
+
+def test_html_report_writes_numbers_the_vietnamese_way(campaign: Kiemdiem, tmp_path: Path) -> None:
     out = tmp_path / "bao-cao.html"
-    ran = kiemdiem("report", "--campaign", "cuchi-2020", "--out", out, "--at", "2020-12-13T09:00:00+07:00")
+    ran = campaign("report", "--campaign", "cuchi-2020", "--out", out, "--at", "2020-12-13T09:00:00+07:00")
     assert ran.exit_code == 0, ran.stderr
     page = out.read_text(encoding="utf-8")
     assert "HUYỆN ỦY CỦ CHI" in page and "Củ Chi, ngày 13 tháng 12 năm 2020" in page
@@ -95,9 +125,9 @@ def test_html_report_writes_numbers_the_vietnamese_way(kiemdiem, campaign, tmp_p
     assert "NGƯỜI LẬP BIỂU" in page and "TRƯỞNG BAN" in page
 
 
-def test_xlsx_and_pdf_reports(kiemdiem, campaign, tmp_path: Path) -> None:
+def test_xlsx_and_pdf_reports(campaign: Kiemdiem, tmp_path: Path) -> None:
     xlsx = tmp_path / "bao-cao.xlsx"
-    assert kiemdiem("report", "--campaign", "cuchi-2020", "--out", xlsx).exit_code == 0
+    assert campaign("report", "--campaign", "cuchi-2020", "--out", xlsx).exit_code == 0
     book = load_workbook(xlsx)
     assert book.sheetnames == [
         "Kết quả",
@@ -112,15 +142,15 @@ def test_xlsx_and_pdf_reports(kiemdiem, campaign, tmp_path: Path) -> None:
     if not any(Path(f).is_file() for f in FONTS):
         pytest.skip("no DejaVu Sans font on this machine: PDF output is refused with a message instead")
     pdf = tmp_path / "bao-cao.pdf"
-    ran = kiemdiem("report", "--campaign", "cuchi-2020", "--out", pdf)
+    ran = campaign("report", "--campaign", "cuchi-2020", "--out", pdf)
     assert ran.exit_code == 0, ran.stderr
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 2000
 
 
-def test_unknown_format_and_missing_options(kiemdiem, campaign, tmp_path: Path) -> None:
-    ran = kiemdiem("report", "--campaign", "cuchi-2020", "--out", tmp_path / "x.docx")
+def test_unknown_format_and_missing_options(campaign: Kiemdiem, tmp_path: Path) -> None:
+    ran = campaign("report", "--campaign", "cuchi-2020", "--out", tmp_path / "x.docx")
     assert ran.exit_code == 2 and "[unknown_format]" in ran.stderr
-    assert kiemdiem("report", "--campaign", "cuchi-2020").exit_code == 2
+    assert campaign("report", "--campaign", "cuchi-2020").exit_code == 2
 
 
 def test_hostile_names_stay_text_in_xlsx_and_html(kiemdiem, tmp_path: Path) -> None:
@@ -157,45 +187,48 @@ class Tags(HTMLParser):
         self.text += data
 
 
-def test_report_out_is_checked_and_never_overwritten_without_force(kiemdiem, campaign, tmp_path: Path) -> None:
+def test_report_out_is_checked_and_never_overwritten_without_force(campaign: Kiemdiem, tmp_path: Path) -> None:
     report = ("report", "--campaign", "cuchi-2020")
-    refused = kiemdiem(*report, "--out", tmp_path / "no" / "such" / "r.html")
+    refused = campaign(*report, "--out", tmp_path / "no" / "such" / "r.html")
     assert refused.exit_code == 2 and "[no_such_folder]" in refused.stderr and "--out" in refused.stderr
     assert "Traceback" not in refused.stderr and not (tmp_path / "no").exists()
-    refused = kiemdiem(*report, "--out", tmp_path / "r.txt")
+    refused = campaign(*report, "--out", tmp_path / "r.txt")
     assert refused.exit_code == 2 and "[unknown_format]" in refused.stderr and ".html" in refused.stderr
     out = tmp_path / "r.html"
-    assert kiemdiem(*report, "--out", out, "--at", "2020-12-13T09:00:00+07:00").exit_code == 0
+    assert campaign(*report, "--out", out, "--at", "2020-12-13T09:00:00+07:00").exit_code == 0
     first = out.read_text(encoding="utf-8")
-    refused = kiemdiem(*report, "--out", out, "--at", "2020-12-14T09:00:00+07:00")
+    refused = campaign(*report, "--out", out, "--at", "2020-12-14T09:00:00+07:00")
     assert refused.exit_code == 2 and "[file_exists]" in refused.stderr and "--force" in refused.stderr
     assert out.read_text(encoding="utf-8") == first
-    ran = kiemdiem(*report, "--out", out, "--force", "--at", "2020-12-14T09:00:00+07:00")
+    ran = campaign(*report, "--out", out, "--force", "--at", "2020-12-14T09:00:00+07:00")
     assert ran.exit_code == 0 and ran.stdout.strip() == str(out), ran.stderr
     assert "ngày 14 tháng 12" in out.read_text(encoding="utf-8")
-    refused = kiemdiem("report", "--campaign", "no-such", "--out", tmp_path / "x.xlsx")
+    refused = campaign("report", "--campaign", "no-such", "--out", tmp_path / "x.xlsx")
     assert refused.exit_code == 2 and "[unknown_campaign]" in refused.stderr
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".html", ".xlsx")) == ["r.html"]
 
 
-@pytest.fixture
-def reported(kiemdiem, tmp_path: Path) -> Path:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def reported(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The example district launched; the UNITS report on 5 December, CB-HOINONGDAN also issued its plan on time;
-    the board's report written as XLSX, HTML and PDF on 13 December."""
-    assert kiemdiem("units", "import", EXAMPLES / "district.csv").exit_code == 0
-    ran = kiemdiem("campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", AT_LAUNCH)
-    assert ran.exit_code == 0, ran.stderr
-    submit = ("status", "submit", "--campaign", "cuchi-2020", "--unit")
-    ran = kiemdiem(*submit, "CB-HOINONGDAN", "--milestone", "unit_plans", "--at", "2020-11-27T09:00:00+07:00")
-    assert ran.exit_code == 0, ran.stderr
-    for code, (_name, members, figures) in UNITS.items():
-        report = write(tmp_path / f"{code}.yaml", yaml.safe_dump(unit_report(members, figures), allow_unicode=True))
-        ran = kiemdiem(*submit, code, "--milestone", "grassroots_review", "--report", report, "--at", AT_SUBMIT)
+    the board's report written as XLSX and HTML on 13 December: once per database, into a folder the tests only
+    read (the database itself is gone by then)."""
+    folder = tmp_path_factory.mktemp("reported")
+    with shared_database(request, tmp_path_factory) as kiemdiem:
+        assert kiemdiem("units", "import", EXAMPLES / "district.csv").exit_code == 0
+        ran = kiemdiem("campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", AT_LAUNCH)
         assert ran.exit_code == 0, ran.stderr
-    for suffix in ("xlsx", "html"):
-        ran = kiemdiem("report", "--campaign", "cuchi-2020", "--out", tmp_path / f"r.{suffix}", "--at", AT_REPORT)
+        submit = ("status", "submit", "--campaign", "cuchi-2020", "--unit")
+        ran = kiemdiem(*submit, "CB-HOINONGDAN", "--milestone", "unit_plans", "--at", "2020-11-27T09:00:00+07:00")
         assert ran.exit_code == 0, ran.stderr
-    return tmp_path
+        for code, (_name, members, figures) in UNITS.items():
+            report = write(folder / f"{code}.yaml", yaml.safe_dump(unit_report(members, figures), allow_unicode=True))
+            ran = kiemdiem(*submit, code, "--milestone", "grassroots_review", "--report", report, "--at", AT_SUBMIT)
+            assert ran.exit_code == 0, ran.stderr
+        for suffix in ("xlsx", "html"):
+            ran = kiemdiem("report", "--campaign", "cuchi-2020", "--out", folder / f"r.{suffix}", "--at", AT_REPORT)
+            assert ran.exit_code == 0, ran.stderr
+    yield folder
 
 
 AT_LAUNCH, AT_SUBMIT, AT_REPORT = "2020-11-23T08:00:00+07:00", "2020-12-05T09:00:00+07:00", "2020-12-13T09:00:00+07:00"
