@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
 import yaml
@@ -69,29 +73,50 @@ def unit_report(members: int, figures: tuple[int, ...]) -> dict[str, object]:
 Kiemdiem = Callable[..., Ran]
 
 
-@contextmanager
-def shared_database(request: pytest.FixtureRequest, factory: pytest.TempPathFactory) -> Iterator[Kiemdiem]:
-    """A database of this module's own (request.param: sqlite or postgresql), set up once and then only read by the
-    tests that share it (`kiemdiem report` reads; nothing it is asked here writes), with the command line on it."""
+@functools.cache
+def cli_command() -> Any:
+    """The command line as click runs it, built once: typer.testing.CliRunner builds it anew from every command's
+    signature on each call (~27 ms of CPU, more than most commands themselves take)."""
+    from typer.main import get_command
+
     from entrypoints.cli import app
 
-    folder = factory.mktemp(f"board-{request.param}")
+    return get_command(app)
+
+
+@dataclass
+class Shared:
+    """A database set up once by a module's fixture and then only read by the tests that share it, and the command
+    line on it (as conftest's `kiemdiem`, with its output searched for planted secrets too)."""
+
+    url: str
+    kiemdiem: Kiemdiem
+
+
+@contextmanager
+def shared_database(request: pytest.FixtureRequest, factory: pytest.TempPathFactory) -> Iterator[Shared]:
+    """A fresh database of its own (request.param: sqlite or postgresql) for a module-scoped fixture."""
+    from entrypoints.cli import app
+
+    folder = factory.mktemp(f"shared-{request.param}")
     with fresh_database(request.param, folder) as url:
         env = {"KIEMDIEM_DATABASE_URL": url, "KIEMDIEM_HOME": str(folder / "home")}
 
         def run(*args: object) -> Ran:
-            result = CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
+            with mock.patch("typer.testing._get_command", lambda _app: cli_command()):
+                result = CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
             CAPTURED.extend((result.stdout, result.stderr))
             return Ran(result.exit_code, result.stdout, result.stderr)
 
-        yield run
+        yield Shared(url, run)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def campaign(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kiemdiem]:
     """The example district launched, CB-BANQUANLYCHO's REPORT submitted: the command line on that database, built
     once per database and only read by the tests (each writes its reports into its own tmp_path)."""
-    with shared_database(request, tmp_path_factory) as kiemdiem:
+    with shared_database(request, tmp_path_factory) as shared:
+        kiemdiem = shared.kiemdiem
         assert kiemdiem("units", "import", EXAMPLES / "district.csv").exit_code == 0
         ran = kiemdiem("campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", AT_LAUNCH)
         assert ran.exit_code == 0, ran.stderr
@@ -214,7 +239,8 @@ def reported(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     the board's report written as XLSX and HTML on 13 December: once per database, into a folder the tests only
     read (the database itself is gone by then)."""
     folder = tmp_path_factory.mktemp("reported")
-    with shared_database(request, tmp_path_factory) as kiemdiem:
+    with shared_database(request, tmp_path_factory) as shared:
+        kiemdiem = shared.kiemdiem
         assert kiemdiem("units", "import", EXAMPLES / "district.csv").exit_code == 0
         ran = kiemdiem("campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", AT_LAUNCH)
         assert ran.exit_code == 0, ran.stderr
