@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
-from tests.conftest import write
+from tests.conftest import table_rows, write
+from tests.test_board_report import Shared, shared_database
 
 # Characters no code may hold: C0 and C1 controls, DEL, bidi and zero-width formatting, line separators.
 
@@ -154,32 +156,40 @@ BAD_ROWS = [
 ]
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def small_tree(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
+    """SMALL imported once per database for the files that are refused against it: each test shows that its own
+    refusal changed nothing, so they may share it."""
+    with shared_database(request, tmp_path_factory) as shared:
+        ran = shared.kiemdiem("units", "import", write(tmp_path_factory.mktemp("small") / "tree.csv", SMALL))
+        assert ran.exit_code == 0 and "5 new" in ran.stdout, ran.stderr
+        yield shared
+
+
 @pytest.mark.parametrize(("line", "row", "field", "rule", "detail"), BAD_ROWS)
 def test_bad_row_is_refused_and_nothing_changes(
-    kiemdiem, snapshot, tmp_path: Path, line: str, row: int, field: str, rule: str, detail: str
+    small_tree: Shared, tmp_path: Path, line: str, row: int, field: str, rule: str, detail: str
 ) -> None:
-    kiemdiem("units", "import", write(tmp_path / "tree.csv", SMALL))
-    before = snapshot()
+    before = table_rows(small_tree.url)
     bad = SMALL.replace("CS-2,HU-A,Chi bộ cơ sở Hai", "CS-2,HU-A,Chi bộ cơ sở Hai (mới)") + line + "\n"
-    ran = kiemdiem("units", "import", write(tmp_path / "bad.csv", bad))
+    ran = small_tree.kiemdiem("units", "import", write(tmp_path / "bad.csv", bad))
     assert ran.exit_code == 2
     assert ran.stdout == ""
     assert f"row {row}, field {field} [{rule}]" in ran.stderr
     assert f"dòng {row}, cột/trường {field} [{rule}]" in ran.stderr
     assert detail in ran.stderr
     assert "Traceback" not in ran.stderr
-    assert snapshot() == before  # the valid edit on row 6 was not applied either
+    assert table_rows(small_tree.url) == before  # the valid edit on row 6 was not applied either
 
 
-def test_cycle_is_named(kiemdiem, snapshot, tmp_path: Path) -> None:
-    kiemdiem("units", "import", write(tmp_path / "tree.csv", SMALL))
-    before = snapshot()
+def test_cycle_is_named(small_tree: Shared, tmp_path: Path) -> None:
+    before = table_rows(small_tree.url)
     cyclic = HEADER + "CS-1,CS-1-CB1,Đảng bộ xã Một,grassroots,0,\n"
-    ran = kiemdiem("units", "import", write(tmp_path / "cycle.csv", cyclic))
+    ran = small_tree.kiemdiem("units", "import", write(tmp_path / "cycle.csv", cyclic))
     assert ran.exit_code == 2
     assert "[cycle]" in ran.stderr and "CS-1 → CS-1-CB1 → CS-1" in ran.stderr
     assert "row 2, field parent" in ran.stderr
-    assert snapshot() == before
+    assert table_rows(small_tree.url) == before
 
 
 def test_every_problem_is_listed_at_once(kiemdiem, tmp_path: Path) -> None:
@@ -327,14 +337,14 @@ def test_uneven_trees_are_fine_a_level_may_be_skipped(kiemdiem, tmp_path: Path) 
     assert flatten(tree_json(kiemdiem))["TU-A"]["subtree_members"] == 59
 
 
-def test_a_level_moved_below_its_children_already_loaded_is_refused(kiemdiem, snapshot, tmp_path: Path) -> None:
-    kiemdiem("units", "import", write(tmp_path / "tree.csv", SMALL))
-    before = snapshot()
-    ran = kiemdiem("units", "import", write(tmp_path / "edit.csv", HEADER + "CS-1,HU-A,Đảng bộ xã Một,branch,0,\n"))
+def test_a_level_moved_below_its_children_already_loaded_is_refused(small_tree: Shared, tmp_path: Path) -> None:
+    before = table_rows(small_tree.url)
+    edit = write(tmp_path / "edit.csv", HEADER + "CS-1,HU-A,Đảng bộ xã Một,branch,0,\n")
+    ran = small_tree.kiemdiem("units", "import", edit)
     assert ran.exit_code == 2
     assert "row 2, field level [level_order]" in ran.stderr
     assert "'CS-1-CB1'" in ran.stderr and "'CS-1-CB2'" in ran.stderr
-    assert snapshot() == before
+    assert table_rows(small_tree.url) == before
 
 
 def test_moving_a_unit_with_children_moves_their_paths(kiemdiem, tmp_path: Path) -> None:
