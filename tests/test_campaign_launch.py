@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,8 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, text
 
-from tests.conftest import EXAMPLES, ROOT, write
+from tests.conftest import EXAMPLES, ROOT, table_rows, write
+from tests.test_board_report import Shared, shared_database
 
 CONFIG = """
 key: cuchi-2026
@@ -42,6 +44,15 @@ AT = "2026-11-23T08:00:00+07:00"
 @pytest.fixture
 def district(kiemdiem) -> None:
     assert kiemdiem("units", "import", EXAMPLES / "district.csv").exit_code == 0
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def refusing(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
+    """The district imported once per database for the configs that are refused: each test shows that its own
+    refusals changed nothing, so they may share it."""
+    with shared_database(request, tmp_path_factory) as shared:
+        assert shared.kiemdiem("units", "import", EXAMPLES / "district.csv").exit_code == 0
+        yield shared
 
 
 def config_file(tmp_path: Path, **changes: Any) -> Path:
@@ -209,16 +220,16 @@ BAD_CONFIGS = [
 
 @pytest.mark.parametrize(("changes", "field", "rule", "detail"), BAD_CONFIGS)
 def test_bad_config_is_refused_and_nothing_changes(
-    kiemdiem, district, snapshot, tmp_path: Path, changes: dict[str, Any], field: str, rule: str, detail: str
+    refusing: Shared, tmp_path: Path, changes: dict[str, Any], field: str, rule: str, detail: str
 ) -> None:
-    before = snapshot()
-    ran = kiemdiem("campaign", "launch", config_file(tmp_path, **changes), "--at", AT)
+    before = table_rows(refusing.url)
+    ran = refusing.kiemdiem("campaign", "launch", config_file(tmp_path, **changes), "--at", AT)
     assert ran.exit_code == 2, ran.stdout
     assert f"field {field} [{rule}]" in ran.stderr
     assert f"cột/trường {field} [{rule}]" in ran.stderr
     assert detail in ran.stderr
     assert "Traceback" not in ran.stderr
-    assert snapshot() == before
+    assert table_rows(refusing.url) == before
 
 
 def test_config_that_is_not_yaml(kiemdiem, tmp_path: Path) -> None:
@@ -248,7 +259,7 @@ def test_shipped_templates_launch_on_their_example_trees(kiemdiem, env, template
     ) == [("plan_issued", "submitted")]
 
 
-def test_a_secret_in_a_refused_config_is_never_printed(kiemdiem, district, snapshot, tmp_path: Path) -> None:
+def test_a_secret_in_a_refused_config_is_never_printed(refusing: Shared, tmp_path: Path) -> None:
     secret = "mailtos://bantochuc:MatKhau123@smtp.example.vn"
     cases = {
         "admin_contacts [list_type]": {"admin_contacts": secret},
@@ -258,15 +269,16 @@ def test_a_secret_in_a_refused_config_is_never_printed(kiemdiem, district, snaps
         },
         "timezone [unknown_timezone]": {"timezone": secret},
     }
-    before = snapshot()
+    before = table_rows(refusing.url)
     for named, changes in cases.items():
         for output in ("table", "json"):
-            ran = kiemdiem("campaign", "launch", config_file(tmp_path, **changes), "--at", AT, "--format", output)
+            config = config_file(tmp_path, **changes)
+            ran = refusing.kiemdiem("campaign", "launch", config, "--at", AT, "--format", output)
             assert ran.exit_code == 2, ran.stdout
             field, rule = named.split()
             assert field in ran.stderr and rule.strip("[]") in ran.stderr, ran.stderr
             assert "MatKhau123" not in ran.stdout + ran.stderr
-    assert snapshot() == before
+    assert table_rows(refusing.url) == before
 
 
 def test_a_working_group_of_the_campaign_launches(kiemdiem, district, env, tmp_path: Path) -> None:
