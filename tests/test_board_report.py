@@ -86,8 +86,8 @@ def cli_command() -> Any:
 
 @dataclass
 class Shared:
-    """A database set up once by a module's fixture and then only read by the tests that share it, and the command
-    line on it (as conftest's `kiemdiem`, with its output searched for planted secrets too)."""
+    """A database and the command line on it (as conftest's `kiemdiem`, its output searched for planted secrets
+    too): mostly one set up once by a module's fixture and then only read by the tests that share it."""
 
     url: str
     kiemdiem: Kiemdiem
@@ -96,10 +96,16 @@ class Shared:
 @contextmanager
 def shared_database(request: pytest.FixtureRequest, factory: pytest.TempPathFactory) -> Iterator[Shared]:
     """A fresh database of its own (request.param: sqlite or postgresql) for a module-scoped fixture."""
+    with database_with_cli(request.param, factory.mktemp(f"shared-{request.param}")) as shared:
+        yield shared
+
+
+@contextmanager
+def database_with_cli(kind: str, folder: Path) -> Iterator[Shared]:
+    """A fresh database (conftest.fresh_database in `folder`) and the command line on it."""
     from entrypoints.cli import app
 
-    folder = factory.mktemp(f"shared-{request.param}")
-    with fresh_database(request.param, folder) as url:
+    with fresh_database(kind, folder) as url:
         env = {"KIEMDIEM_DATABASE_URL": url, "KIEMDIEM_HOME": str(folder / "home")}
 
         def run(*args: object) -> Ran:
