@@ -20,6 +20,7 @@ from service.settings import Settings
 from service.sweeps import sweep
 from tests.conftest import EXAMPLES, ROOT, write
 from tests.sinks import http_sink, smtp_sink
+from tests.test_board_report import database_with_cli
 
 TZ = "Asia/Ho_Chi_Minh"
 CONFIG = """
@@ -199,19 +200,21 @@ def test_escalation_reaches_the_parent_and_the_working_group_with_missing_childr
     assert district and district[-1].details["missing_children"] == ["CS-1", "CS-2"]
 
 
-def test_same_database_and_instant_give_the_same_outbox(kiemdiem, tmp_path: Path, env, monkeypatch) -> None:
+def test_same_database_and_instant_give_the_same_outbox(tmp_path: Path) -> None:
+    """Two SQLite databases built alike (once, not once per database kind: it never used the test's own)."""
     keys = []
     for run in range(2):
-        url = f"sqlite:///{tmp_path / f'run{run}.db'}"
-        monkeypatch.setenv("KIEMDIEM_DATABASE_URL", url)
-        env["KIEMDIEM_DATABASE_URL"] = url
-        kiemdiem("units", "import", EXAMPLES / "district.csv")
-        kiemdiem("campaign", "launch", ROOT / "deploy" / "campaign.example.yaml", "--at", "2020-11-23T08:00:00+07:00")
-        app = build_app(Settings(database_url=url))
-        for day in (25, 28):  # the example district's 2020 campaign
-            sweep(app, None, at(day, month=11, year=2020), CaptureSender())
-        sweep(app, None, at(12, year=2020), CaptureSender())
-        keys.append([(e.key, e.status, e.deliver_after) for e in outbox(app)])
+        (tmp_path / f"run{run}").mkdir()
+        with database_with_cli("sqlite", tmp_path / f"run{run}") as database:
+            kiemdiem = database.kiemdiem
+            assert kiemdiem("units", "import", EXAMPLES / "district.csv").exit_code == 0
+            launch = ("campaign", "launch", ROOT / "deploy" / "campaign.example.yaml")
+            assert kiemdiem(*launch, "--at", "2020-11-23T08:00:00+07:00").exit_code == 0
+            app = build_app(Settings(database_url=database.url))
+            for day in (25, 28):  # the example district's 2020 campaign
+                sweep(app, None, at(day, month=11, year=2020), CaptureSender())
+            sweep(app, None, at(12, year=2020), CaptureSender())
+            keys.append([(e.key, e.status, e.deliver_after) for e in outbox(app)])
     assert keys[0] == keys[1] and len(keys[0]) > 1000
 
 
