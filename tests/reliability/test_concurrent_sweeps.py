@@ -18,8 +18,8 @@ from tests.sinks import smtp_sink
 MORNING = "2026-12-03T07:30:00+07:00"  # plan notices and the 7-day reminders are due: one digest per mailbox
 
 
-def prepare(kiemdiem, tmp_path: Path, port: int) -> str:
-    tree = tree_csv(port)
+def prepare(kiemdiem, tmp_path: Path, port: int, grassroots: int = 3, branches: int = 19) -> str:
+    tree = tree_csv(port, grassroots, branches)
     assert kiemdiem("units", "import", write(tmp_path / "tree.csv", tree)).exit_code == 0
     launched = kiemdiem("campaign", "launch", write(tmp_path / "c.yaml", CONFIG), "--at", LAUNCH_AT)
     assert launched.exit_code == 0 and launched.stdout.strip() == KEY, launched.stderr
@@ -38,7 +38,9 @@ def outbox_states(database_url: str) -> Counter[str]:
 @pytest.mark.parametrize("sweeps", [2, 4])
 def test_sweeps_started_together_deliver_every_notice_once(kiemdiem, env, tmp_path: Path, sweeps: int) -> None:
     with smtp_sink() as smtp:
-        tree = prepare(kiemdiem, tmp_path, smtp.port)
+        # 22 units: every sweep decides the same notices and races for the same claims (one chunk of 200 entries
+        # holds them all, as it holds the default tree's 61); more units only make each sweep longer.
+        tree = prepare(kiemdiem, tmp_path, smtp.port, grassroots=3, branches=6)
         results = together(
             [["campaign", "sweep", "--campaign", KEY, "--at", MORNING, "--format", "json"]] * sweeps,
             env,
@@ -56,7 +58,9 @@ def test_sweeps_started_together_deliver_every_notice_once(kiemdiem, env, tmp_pa
 
 def test_a_sweep_started_while_another_is_still_delivering_sends_nothing_twice(kiemdiem, env, tmp_path: Path) -> None:
     with smtp_sink() as smtp:
-        smtp.delay = 0.15  # a slow mail server: the first sweep takes ~10 s to deliver 61 messages
+        # a slow mail server: the first sweep takes ~4 s to deliver its 60 messages (four at a time), the second
+        # sweep starts and ends within them (the default tree, 61 units, gives it that time)
+        smtp.delay = 0.15
         tree = prepare(kiemdiem, tmp_path, smtp.port)
         first = start(["campaign", "sweep", "--campaign", KEY, "--at", MORNING, "--format", "json"], env)
         deadline = time.monotonic() + 60
