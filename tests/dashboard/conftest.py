@@ -8,7 +8,8 @@ import fcntl
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,9 @@ import yaml
 from models import clock
 from service.bootstrap import build_app
 from service.settings import Settings
-from tests.conftest import ROOT, write
+from tests.conftest import ROOT, table_rows, write
 from tests.test_api import serving
+from tests.test_board_report import database_with_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The flags the machine notes ask for (shared env notes): no sandbox as root, no GPU, nothing fetched in the background.
@@ -122,8 +124,44 @@ class Site:
 def site(kiemdiem, env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     """The campaign launched on 23 November, the clock at 12 December 09:00 (after the grassroots deadline), a
     token per role, and the API with the dashboard mounted beside it (as `kiemdiem serve` runs them)."""
-    assert kiemdiem("units", "import", write(tmp_path / "t.csv", TREE)).exit_code == 0
-    yield from _served(kiemdiem, env, tmp_path, monkeypatch)
+    this_years_tree(kiemdiem, tmp_path)
+    with served(kiemdiem, env, tmp_path, monkeypatch) as found:
+        yield found
+
+
+def this_years_tree(kiemdiem, folder: Path) -> None:
+    assert kiemdiem("units", "import", write(folder / "t.csv", TREE)).exit_code == 0
+
+
+@contextmanager
+def shared_site(
+    request: pytest.FixtureRequest, factory: pytest.TempPathFactory, prepare: Callable[..., None]
+) -> Iterator[Site]:
+    """A site for a module's tests that only read it (request.param: sqlite or postgresql), set up once: `prepare`
+    (kiemdiem, folder) before the launch, as `site` and `history_site` do. Left as it was found: every table is
+    compared at the end, so a test that writes to it fails there (and belongs on a site of its own)."""
+    folder = factory.mktemp(f"site-{request.param}")
+    with database_with_cli(request.param, folder) as shared, pytest.MonkeyPatch.context() as monkeypatch:
+        env = {"KIEMDIEM_DATABASE_URL": shared.url, "KIEMDIEM_HOME": str(folder / "home")}
+        prepare(shared.kiemdiem, folder)
+        with served(shared.kiemdiem, env, folder, monkeypatch) as found:
+            before = table_rows(found.database_url)
+            yield found
+            assert table_rows(found.database_url) == before, "a test changed a read-only site: give it its own"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def _read_only_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    with shared_site(request, tmp_path_factory, this_years_tree) as found:
+        yield found
+
+
+@pytest.fixture
+def read_only_site(_read_only_site: Site) -> Site:
+    """`site`, set up once for the module's tests that only read it (sign-in and cookies, 403s, pages, searches);
+    the clock set again for each (conftest puts it back after every test)."""
+    clock.set_now(clock.parse_instant(NOW))
+    return _read_only_site
 
 
 # Last year's campaign on the same tree (and CS-9, which has moved to another district since), closed; this year
@@ -161,6 +199,25 @@ def history_site(kiemdiem, env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     """`site` with last year's campaign before it: web-2025 launched on 24 November 2025, CS-1-CB1 on time,
     CS-1-CB2 and CS-1 three days late, CS-2 and CS-9 never; closed; the tree re-imported (CS-3 new, CS-9 moved to
     another district, HU-B); then this year's web-2026 as `site` has it."""
+    last_years_campaign(kiemdiem, tmp_path)
+    with served(kiemdiem, env, tmp_path, monkeypatch) as found:
+        yield found
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def _read_only_history_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    with shared_site(request, tmp_path_factory, last_years_campaign) as found:
+        yield found
+
+
+@pytest.fixture
+def read_only_history_site(_read_only_history_site: Site) -> Site:
+    """`history_site`, set up once for the module's tests that only read it."""
+    clock.set_now(clock.parse_instant(NOW))
+    return _read_only_history_site
+
+
+def last_years_campaign(kiemdiem, tmp_path: Path) -> None:
     assert (
         kiemdiem("units", "import", write(tmp_path / "t.csv", TREE_2025), "--at", "2025-11-01T08:00:00+07:00").exit_code
         == 0
@@ -176,10 +233,10 @@ def history_site(kiemdiem, env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     tree = write(tmp_path / "t26.csv", TREE_2026)
     ran = kiemdiem("units", "import", tree, "--many-roots", "--at", "2026-02-01T08:00:00+07:00")
     assert ran.exit_code == 0, ran.stderr
-    yield from _served(kiemdiem, env, tmp_path, monkeypatch)
 
 
-def _served(kiemdiem, env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
+@contextmanager
+def served(kiemdiem, env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     from entrypoints.serve import web_app
 
     # Pages are computed for every load here, however slow a loaded machine makes them (a page slower than
