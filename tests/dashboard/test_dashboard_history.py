@@ -75,8 +75,8 @@ def test_units_at_risk_longest_odds_first_with_reasons(browser, history_site, sh
     board.close()
 
 
-def test_last_year_beside_this_year(browser, history_site, shots) -> None:
-    site = history_site
+def test_last_year_beside_this_year(browser, read_only_history_site, shots) -> None:
+    site = read_only_history_site
     ran = site.kiemdiem("progress", "--campaign", "web-2026", "--format", "json", "--at", NOW)
     assert ran.exit_code == 0, ran.stderr
     expected = json.loads(ran.stdout)["year_over_year"]
@@ -106,8 +106,8 @@ def test_last_year_beside_this_year(browser, history_site, shots) -> None:
     board.close()
 
 
-def test_next_years_campaign_from_a_closed_one(browser, history_site, shots) -> None:
-    site = history_site
+def test_next_years_campaign_from_a_closed_one(browser, read_only_history_site, shots) -> None:
+    site = read_only_history_site
     board, page = sign_in(browser, site, "admin")
     page.goto(site.url + "/campaigns/web-2025")
     assert page.get_by_test_id("next-year-form").count() == 1
