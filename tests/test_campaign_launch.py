@@ -232,9 +232,11 @@ def test_bad_config_is_refused_and_nothing_changes(
     assert table_rows(refusing.url) == before
 
 
-def test_config_that_is_not_yaml(kiemdiem, tmp_path: Path) -> None:
-    ran = kiemdiem("campaign", "launch", write(tmp_path / "c.yaml", "key: [unclosed\n"))
+def test_config_that_is_not_yaml(refusing: Shared, tmp_path: Path) -> None:
+    before = table_rows(refusing.url)
+    ran = refusing.kiemdiem("campaign", "launch", write(tmp_path / "c.yaml", "key: [unclosed\n"))
     assert ran.exit_code == 2 and "[invalid_yaml]" in ran.stderr
+    assert table_rows(refusing.url) == before
 
 
 @pytest.mark.parametrize(
