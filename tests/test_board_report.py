@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from service.board_report import FONTS
-from tests.conftest import CAPTURED, EXAMPLES, ROOT, Ran, fresh_database, write
+from tests.conftest import CAPTURED, EXAMPLES, ROOT, Ran, fresh_database, table_rows, write
 from tests.test_report_forms import EVIL_PLAN, EVIL_ROOT, EVIL_TITLE, formulas, hostile_campaign, xml_formulas
 
 REPORT = {
@@ -92,6 +92,13 @@ class Shared:
 
     url: str
     kiemdiem: Kiemdiem
+
+    @contextmanager
+    def unchanged(self) -> Iterator[Kiemdiem]:
+        """The command line, and the check that it changed nothing in the database meanwhile."""
+        before = table_rows(self.url)
+        yield self.kiemdiem
+        assert table_rows(self.url) == before, "a refused command changed the database"
 
 
 @contextmanager
