@@ -63,9 +63,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         path = Path(str(item.path)).relative_to(ROOT).as_posix()
         return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
 
-    for item in items:
-        if Path(str(item.path)).relative_to(ROOT).as_posix() in PREFECT_HARNESS:
-            item.add_marker(pytest.mark.xdist_group("prefect"))
+    for item in items:  # under loadgroup an unmarked test is handed out alone: each file is a group of its own
+        path = Path(str(item.path)).relative_to(ROOT).as_posix()
+        item.add_marker(pytest.mark.xdist_group("prefect" if path in PREFECT_HARNESS else path))
     items.sort(key=rank)  # stable: a file's tests keep their order and stay together
 
 
