@@ -16,6 +16,7 @@ Delivery policy (at most once per channel, documented in the README):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -208,15 +209,14 @@ def plan_messages(
                 per_url[url].append(entry)
     messages = []
     # A notice sent by several channels (email and Zalo, or two addresses) is rendered once, not once per channel.
-    single: dict[int, tuple[str, str]] = {}
-    sms: dict[int, str] = {}
+    rendered = functools.cache(lambda entry_id: render(contexts[entry_id]))
+    sms = functools.cache(lambda entry_id: render_sms(contexts[entry_id]))
     for url, mine in per_url.items():
         if is_sms(url):
-            texts = [sms.get(e.id) or sms.setdefault(e.id, render_sms(contexts[e.id])) for e in mine]
+            texts = [sms(e.id) for e in mine]
             title, body = "", texts[0] if len(texts) == 1 else f"{len(texts)} tb: " + " | ".join(texts)
         elif len(mine) == 1:
-            only = mine[0].id
-            title, body = single.get(only) or single.setdefault(only, render(contexts[only]))
+            title, body = rendered(mine[0].id)
         else:
             title, body = render_digest([contexts[e.id] for e in mine], campaign.plan_number)
         messages.append(Message(url=url, entry_ids=[e.id for e in mine], title=title, body=body))
