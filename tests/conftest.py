@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect, text
-from typer.testing import CliRunner
 
 from models import clock
 
@@ -176,17 +177,62 @@ def env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> d
     return values
 
 
-@pytest.fixture
-def kiemdiem(env: dict[str, str]) -> Any:
-    """Run the command line in this process, against this test's database: kiemdiem("units", "tree")."""
+@functools.cache
+def cli_command() -> Any:
+    """The command line as click runs it, built once: typer.testing.CliRunner builds it anew from every command's
+    signature on each call (~27 ms of CPU, more than most commands themselves take)."""
+    from typer.main import get_command
+
     from entrypoints.cli import app
 
-    def run(*args: str) -> Ran:
-        result = CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
-        CAPTURED.extend((result.stdout, result.stderr))
-        return Ran(result.exit_code, result.stdout, result.stderr)
+    return get_command(app)
 
-    return run
+
+def run_cli(env: dict[str, str], args: tuple[object, ...]) -> Ran:
+    """The command line in this process with `env`, its output kept for the planted-secrets check."""
+    result = CliRunner().invoke(cli_command(), [str(a) for a in args], env=env, catch_exceptions=False)
+    CAPTURED.extend((result.stdout, result.stderr))
+    return Ran(result.exit_code, result.stdout, result.stderr)
+
+
+Kiemdiem = Callable[..., Ran]
+
+
+@pytest.fixture
+def kiemdiem(env: dict[str, str]) -> Kiemdiem:
+    """Run the command line in this process, against this test's database: kiemdiem("units", "tree")."""
+    return lambda *args: run_cli(env, args)
+
+
+@dataclass
+class Shared:
+    """A database and the command line on it (as `kiemdiem`): mostly one set up once by a module's fixture and
+    then only read by the tests that share it."""
+
+    url: str
+    kiemdiem: Kiemdiem
+
+    @contextmanager
+    def unchanged(self) -> Iterator[Kiemdiem]:
+        """The command line, and the check that it changed nothing in the database meanwhile."""
+        before = table_rows(self.url)
+        yield self.kiemdiem
+        assert table_rows(self.url) == before, "a refused command changed the database"
+
+
+@contextmanager
+def shared_database(request: pytest.FixtureRequest, factory: pytest.TempPathFactory) -> Iterator[Shared]:
+    """A fresh database of its own (request.param: sqlite or postgresql) for a module-scoped fixture."""
+    with database_with_cli(request.param, factory.mktemp(f"shared-{request.param}")) as shared:
+        yield shared
+
+
+@contextmanager
+def database_with_cli(kind: str, folder: Path) -> Iterator[Shared]:
+    """A fresh database (fresh_database in `folder`) and the command line on it."""
+    with fresh_database(kind, folder) as url:
+        env = {"KIEMDIEM_DATABASE_URL": url, "KIEMDIEM_HOME": str(folder / "home")}
+        yield Shared(url, lambda *args: run_cli(env, args))
 
 
 @pytest.fixture

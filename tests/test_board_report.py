@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import csv
-import functools
 import re
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
-from unittest import mock
 
 import pytest
 import yaml
 from openpyxl import load_workbook
-from typer.testing import CliRunner
 
 from service.board_report import FONTS
-from tests.conftest import CAPTURED, EXAMPLES, ROOT, Ran, fresh_database, table_rows, write
+from tests.conftest import EXAMPLES, ROOT, Kiemdiem, shared_database, write
 from tests.test_report_forms import EVIL_PLAN, EVIL_ROOT, EVIL_TITLE, formulas, hostile_campaign, xml_formulas
 
 REPORT = {
@@ -69,60 +63,6 @@ def unit_report(members: int, figures: tuple[int, ...]) -> dict[str, object]:
     }
     # 25% is the deciding level's to grant (here the board, at the command line): over 20%, so the column shows ✗
     return {"subjects": {"member": member}, "self_rating": "good", "quota_override": {"reason": "đơn vị tiêu biểu"}}
-
-
-Kiemdiem = Callable[..., Ran]
-
-
-@functools.cache
-def cli_command() -> Any:
-    """The command line as click runs it, built once: typer.testing.CliRunner builds it anew from every command's
-    signature on each call (~27 ms of CPU, more than most commands themselves take)."""
-    from typer.main import get_command
-
-    from entrypoints.cli import app
-
-    return get_command(app)
-
-
-@dataclass
-class Shared:
-    """A database and the command line on it (as conftest's `kiemdiem`, its output searched for planted secrets
-    too): mostly one set up once by a module's fixture and then only read by the tests that share it."""
-
-    url: str
-    kiemdiem: Kiemdiem
-
-    @contextmanager
-    def unchanged(self) -> Iterator[Kiemdiem]:
-        """The command line, and the check that it changed nothing in the database meanwhile."""
-        before = table_rows(self.url)
-        yield self.kiemdiem
-        assert table_rows(self.url) == before, "a refused command changed the database"
-
-
-@contextmanager
-def shared_database(request: pytest.FixtureRequest, factory: pytest.TempPathFactory) -> Iterator[Shared]:
-    """A fresh database of its own (request.param: sqlite or postgresql) for a module-scoped fixture."""
-    with database_with_cli(request.param, factory.mktemp(f"shared-{request.param}")) as shared:
-        yield shared
-
-
-@contextmanager
-def database_with_cli(kind: str, folder: Path) -> Iterator[Shared]:
-    """A fresh database (conftest.fresh_database in `folder`) and the command line on it."""
-    from entrypoints.cli import app
-
-    with fresh_database(kind, folder) as url:
-        env = {"KIEMDIEM_DATABASE_URL": url, "KIEMDIEM_HOME": str(folder / "home")}
-
-        def run(*args: object) -> Ran:
-            with mock.patch("typer.testing._get_command", lambda _app: cli_command()):
-                result = CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
-            CAPTURED.extend((result.stdout, result.stderr))
-            return Ran(result.exit_code, result.stdout, result.stderr)
-
-        yield Shared(url, run)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -11,8 +11,7 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, text
 
-from tests.conftest import EXAMPLES, ROOT, table_rows, write
-from tests.test_board_report import Shared, shared_database
+from tests.conftest import EXAMPLES, ROOT, Shared, shared_database, table_rows, write
 
 CONFIG = """
 key: cuchi-2026

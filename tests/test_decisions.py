@@ -15,9 +15,8 @@ from entrypoints.api import create_api
 from models import clock
 from service.bootstrap import build_app
 from service.settings import Settings
-from tests.conftest import table_rows, write
+from tests.conftest import Shared, shared_database, table_rows, write
 from tests.test_api import call, serving
-from tests.test_board_report import Shared, shared_database
 
 # A commune committee deciding ten grassroots organizations (each a chi bộ cơ sở of 10 members), beside another
 # commune whose units are not its business.

@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 
 from models.errors import InputError
 from models.reports import MAX_COUNT, SUBJECT_VI, check_for_unit, parse_report
-from tests.conftest import EXAMPLES, ROOT, table_rows, write
-from tests.test_board_report import Shared, shared_database
+from tests.conftest import EXAMPLES, ROOT, Shared, shared_database, table_rows, write
 
 AT = "2020-12-05T10:00:00+07:00"
 GOOD = {

@@ -18,9 +18,8 @@ from notifications.senders import AppriseSender, CaptureSender
 from service.bootstrap import build_app
 from service.settings import Settings
 from service.sweeps import sweep
-from tests.conftest import EXAMPLES, ROOT, write
+from tests.conftest import EXAMPLES, ROOT, database_with_cli, write
 from tests.sinks import http_sink, smtp_sink
-from tests.test_board_report import database_with_cli
 
 TZ = "Asia/Ho_Chi_Minh"
 CONFIG = """

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from tests.conftest import write
-from tests.test_board_report import Shared, shared_database
+from tests.conftest import Shared, shared_database, write
 
 # Characters no code may hold: C0 and C1 controls, DEL, bidi and zero-width formatting, line separators.
 

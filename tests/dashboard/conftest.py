@@ -20,9 +20,8 @@ import yaml
 from models import clock
 from service.bootstrap import build_app
 from service.settings import Settings
-from tests.conftest import ROOT, table_rows, write
+from tests.conftest import ROOT, database_with_cli, table_rows, write
 from tests.test_api import serving
-from tests.test_board_report import database_with_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The flags the machine notes ask for (shared env notes): no sandbox as root, no GPU, nothing fetched in the background.
