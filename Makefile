@@ -37,7 +37,9 @@ unit: $(STAMP)
 scale-test: $(STAMP)
 	$(BIN)/pytest -q tests/test_scale_out.py
 
-test: lint typecheck unit
+# The type check (~18 s on one core) runs beside the tests, its output shown when it ends; either failing fails.
+test: lint
+	$(MAKE) --no-print-directory -j 2 --output-sync=target typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
