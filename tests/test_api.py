@@ -21,7 +21,7 @@ from models import clock
 from models.errors import InputError, Problem, fail
 from service.bootstrap import build_app
 from service.settings import Settings
-from tests.conftest import write
+from tests.conftest import TLS, write
 
 TREE = """code,parent,name,level,members,contacts
 HU-A,,Huyện ủy A,district,0,json://127.0.0.1:9/HU-A
@@ -102,7 +102,7 @@ def serving(api: FastAPI) -> Iterator[str]:
 
 def call(url: str, token: str | None, method: str, path: str, body: Any = None) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.request(method, url + path, json=body, headers=headers, timeout=30)
+    return httpx.request(method, url + path, json=body, headers=headers, timeout=30, verify=TLS)
 
 
 def test_launch_submit_accept_progress_and_unit_page(server) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ROOT, write
+from tests.conftest import ROOT, TLS, write
 from tests.test_api import CONFIG, TREE
 
 AT = "2026-11-23T08:00:00+07:00"
@@ -72,7 +72,7 @@ class Served:
 
     def call(self, method: str, path: str, token: str | None = "admin", body: Any = None) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.tokens[token]}"} if token else {}
-        return httpx.request(method, self.url + path, json=body, headers=headers, timeout=30)
+        return httpx.request(method, self.url + path, json=body, headers=headers, timeout=30, verify=TLS)
 
     def logged(self) -> str:
         return self.log.read_text(errors="replace")
@@ -258,6 +258,7 @@ def test_paths_queries_and_problem_lists_are_bounded(served: Served) -> None:
         served.url + SUBMIT,
         content=b"[" * 10_000 + b"]" * 10_000,
         headers={"Authorization": f"Bearer {served.tokens['CS-2']}", "Content-Type": "application/json"},
+        verify=TLS,
     )
     assert deep.status_code in (400, 422) and set(deep.json()) >= {"code", "vi", "en"}, deep.text
     assert "Traceback" not in served.logged()

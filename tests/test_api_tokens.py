@@ -25,7 +25,7 @@ from service.access import Actor
 from service.bootstrap import App, build_app
 from service.settings import Settings
 from service.tokens import AUTH_CACHE_SECONDS, TokenCache, authenticated
-from tests.conftest import CAPTURED, ROOT, write
+from tests.conftest import CAPTURED, ROOT, TLS, write
 from tests.test_api import TREE, serving
 
 PROGRESS = "/api/campaigns/none/progress"  # a live token gets 404 (no such campaign), a dead one 401
@@ -44,7 +44,7 @@ TOKENS = {"admin": ["--admin"], "CS-1": ["CS-1"], "CS-2": ["CS-2"]}
 
 
 def status(url: str, token: str) -> int:
-    return httpx.get(url + PROGRESS, headers={"Authorization": f"Bearer {token}"}, timeout=30).status_code
+    return httpx.get(url + PROGRESS, headers={"Authorization": f"Bearer {token}"}, timeout=30, verify=TLS).status_code
 
 
 def kept(api: FastAPI) -> dict[str, Any]:

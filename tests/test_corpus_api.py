@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import TLS
 from tests.test_api_limits import Served, api_process
 
 CORPUS = Path(__file__).parent / "corpus" / "api"
@@ -51,6 +52,7 @@ def request(served: Served, case: dict[str, Any]) -> httpx.Response:
         content=content if content or case.get("method", "POST") != "GET" else None,
         headers=headers,
         timeout=60,
+        verify=TLS,
     )
 
 

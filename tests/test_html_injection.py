@@ -24,7 +24,7 @@ from notifications.senders import AppriseSender
 from service.bootstrap import build_app
 from service.settings import Settings
 from service.sweeps import sweep
-from tests.conftest import write
+from tests.conftest import TLS, write
 from tests.sinks import SmtpSink, smtp_sink, text_of
 from tests.test_messages import Html, assert_no_injection, parse_html
 
@@ -97,7 +97,7 @@ def api(env: dict[str, str]) -> Iterator[str]:
 
 
 def post(url: str, token: str, body: dict[str, object]) -> httpx.Response:
-    return httpx.post(url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    return httpx.post(url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30, verify=TLS)
 
 
 def html_of(message: EmailMessage) -> Html:
