@@ -62,6 +62,11 @@ LONGEST_FIRST = (
 PREFECT_HARNESS = ("tests/test_flows_prefect.py", "tests/test_forecast.py", "tests/test_deploy_check.py")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # xdist registers its marker only when it is loaded: a run with `-p no:xdist` sees the groups too
+    config.addinivalue_line("markers", "xdist_group(name): tests of one group run on the same xdist worker")
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> int:
