@@ -146,7 +146,8 @@ def _html_table(table: Table) -> str:
 
 def write_pdf(path: Path, board: Board) -> None:
     from fpdf import FPDF
-    from fpdf.fonts import FontFace
+
+    from service.pdf_tables import PdfRow, draw_table
 
     font = next((f for f in FONTS if Path(f).is_file()), None)
     if font is None:
@@ -163,29 +164,28 @@ def write_pdf(path: Path, board: Board) -> None:
     pdf.add_font("DejaVu", "B", bold if Path(bold).is_file() else font)  # headings and totals are bold
     pdf.add_page()
     pdf.set_font("DejaVu", size=11)
-    for line in board.head:
-        pdf.cell(0, 7, line, align="C", new_x="LMARGIN", new_y="NEXT")
+    for line in board.head:  # a long title wraps within the page
+        pdf.multi_cell(0, 7, line, align="C", new_x="LMARGIN", new_y="NEXT")
     for table in board.tables:
         pdf.ln(4)
         pdf.set_font("DejaVu", "B", size=10)
-        pdf.cell(0, 7, table.title, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 7, table.title, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("DejaVu", size=5.5 if len(table.columns) > 15 else 7)
-        widths = tuple(5 if c in WIDE_COLUMNS else 1 if c == "TT" else 2 for c in table.columns)
-        with pdf.table(text_align="CENTER", col_widths=widths, num_heading_rows=2) as rows:
-            for heading in (table.columns, numbered(table)):
-                cells = rows.row()
-                for name in heading:
-                    cells.cell(name)
-            for index, row in enumerate(table.rows):
-                cells = rows.row()
-                style = FontFace(emphasis="BOLD") if index in table.strong else None
-                for value in row:
-                    cells.cell(text(value), style=style, align="LEFT" if isinstance(value, str) else "RIGHT")
-                for _ in range(len(table.columns) - len(row)):
-                    cells.cell("", style=style)
+        widths = [5 if c in WIDE_COLUMNS else 1 if c == "TT" else 2 for c in table.columns]
+        centred = ["C"] * len(table.columns)
+        headings = [PdfRow(table.columns, centred, bold=True), PdfRow(numbered(table), centred, bold=True)]
+        rows = [
+            PdfRow(
+                [text(v) for v in row] + [""] * (len(table.columns) - len(row)),
+                ["L" if isinstance(v, str) else "R" for v in row] + ["L"] * (len(table.columns) - len(row)),
+                bold=index in table.strong,
+            )
+            for index, row in enumerate(table.rows)
+        ]
+        draw_table(pdf, widths, headings, rows)
         if table.note:
             pdf.set_font("DejaVu", size=8)
-            pdf.cell(0, 6, table.note, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 6, table.note, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(8)
     pdf.set_font("DejaVu", "B", size=10)
     pdf.cell(140, 7, SIGNATURES[0], align="C")
