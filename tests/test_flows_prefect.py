@@ -13,22 +13,39 @@ from tests.conftest import EXAMPLES, ROOT, write
 
 pytestmark = pytest.mark.prefect
 
+# A short campaign on a small tree (a district, three grassroots, six branches under two of them): one daily sweep
+# from 01/12 to the day after the last deadline, and quiet hours from 09:00 leave one hourly sweep (08:30) on each
+# deadline day, so a run is 6 sweeps (flow runs) instead of 35 over 270 units; the grassroots deadline is two days
+# before the last sweep, so the silent profile still escalates.
 SHORT = """
 key: ngan-2026
 title: "Đợt ngắn"
 year: 2026
 plan_number: 1-KH/HU
-root: HU-CUCHI
+root: HU
 launch: 2026-12-01
+reminders: {quiet_hours: ["09:00", "07:00"]}
 milestones:
   - key: grassroots_review
     levels: [branch, grassroots]
-    deadline: 2026-12-05
+    deadline: 2026-12-02
   - key: district_review
     levels: [district]
-    deadline: 2026-12-08
+    deadline: 2026-12-03
     after_children: grassroots_review
 """
+SMALL_TREE = "\n".join(
+    [
+        "code,parent,name,level,members,contacts",
+        "HU,,Huyện ủy,district,0,mailto://hu@example.vn",
+        *(f"X{g},HU,Đảng bộ xã {g},grassroots,0,mailto://x{g}@example.vn" for g in range(1, 4)),
+        *(
+            f"X{g}-AP{b},X{g},Chi bộ ấp {b} xã {g},branch,20,mailto://x{g}-ap{b}@example.vn"
+            for g in range(1, 3)
+            for b in range(1, 4)
+        ),
+    ]
+)
 
 
 def flow_runs(name: str) -> list[str]:
@@ -103,7 +120,7 @@ def test_simulate_runs_a_whole_campaign(
             "simulate",
             str(config),
             "--units",
-            str(EXAMPLES / "district.csv"),
+            str(write(tmp_path / "tree.csv", SMALL_TREE)),
             "--profile",
             profile,
             "--seed",

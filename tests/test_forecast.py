@@ -19,15 +19,20 @@ TREE = "\n".join(
         *(f"G{n:02},H,Chi bộ cơ sở {n},grassroots,10,mailto://g{n}@example.vn" for n in range(1, 31)),
     ]
 )
+# Each year runs from its launch to the day after its last deadline: 13 daily sweeps, and quiet hours from 09:00
+# leave one hourly sweep (08:30) on each deadline day; 30 flow runs over both years instead of 94. The grassroots
+# deadline is ten days after the launch, the least that leaves room to mark work in progress before the risk list
+# is read (seven days before it, History.check_days).
 CONFIG = """key: h-2026
 title: "Kiểm điểm năm 2026"
 year: 2026
 plan_number: 3-KH/HU
 root: H
 launch: 2026-11-20
+reminders: {quiet_hours: ["09:00", "07:00"]}
 milestones:
-  - {key: grassroots_review, levels: [grassroots], deadline: 2026-12-04}
-  - {key: district_review, levels: [district], deadline: 2026-12-09, after_children: grassroots_review}
+  - {key: grassroots_review, levels: [grassroots], deadline: 2026-11-30}
+  - {key: district_review, levels: [district], deadline: 2026-12-01, after_children: grassroots_review}
 """
 
 
