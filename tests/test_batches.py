@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import bindparam, select, text
 
@@ -10,14 +12,21 @@ from models.sweep_batches import plan_batches
 from models.tables import OrgUnit
 from service.bootstrap import build_app
 from service.settings import Settings
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, Shared, shared_database
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def province(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
+    """The example province imported once per database, only read by the tests."""
+    with shared_database(request, tmp_path_factory) as shared:
+        assert shared.kiemdiem("units", "import", EXAMPLES / "province.csv").exit_code == 0
+        yield shared
 
 
 @pytest.mark.parametrize("max_units", [1, 7, 60, 500, 5000])
-def test_batches_partition_the_tree(kiemdiem, env, max_units: int) -> None:
-    assert kiemdiem("units", "import", EXAMPLES / "province.csv").exit_code == 0
-    app = build_app(Settings(database_url=env["KIEMDIEM_DATABASE_URL"]))
-    with app.unit_of_work() as session:
+def test_batches_partition_the_tree(province: Shared, max_units: int) -> None:
+    app = build_app(Settings(database_url=province.url))
+    with province.unchanged(), app.unit_of_work() as session:
         root = session.scalar(select(OrgUnit).where(OrgUnit.code == "TU-QUANGTRI"))
         batches = plan_batches(session, root, max_units)
         dialect = session.get_bind().dialect.name
