@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pendulum
@@ -22,7 +21,8 @@ from notifications.senders import AppriseSender
 from service.bootstrap import build_app
 from service.settings import Settings
 from service.sweeps import context, deliver
-from tests.conftest import ROOT, write
+from tests.conftest import write
+from tests.reliability.harness import Zygote
 from tests.sinks import smtp_sink
 
 KEY = "p-2026"
@@ -77,24 +77,39 @@ def launched(kiemdiem, tmp_path: Path, port: int) -> None:
     assert ran.exit_code == 0, ran.stderr
 
 
-def test_a_deliverer_killed_during_a_parallel_wave_neither_doubles_nor_loses(kiemdiem, env, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def zygote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zygote]:
+    """One warm parent for the module: the deliverer is a child forked from it (a process of its own, in a session of
+    its own), not a fresh interpreter importing everything again (~1 s of CPU each)."""
+    parent = Zygote(tmp_path_factory.mktemp("zygote"))
+    yield parent
+    parent.close()
+
+
+def running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:  # it ended and the warm parent has collected it
+        return False
+    return True
+
+
+def test_a_deliverer_killed_during_a_parallel_wave_neither_doubles_nor_loses(
+    kiemdiem, env, zygote, tmp_path: Path
+) -> None:
     with smtp_sink() as smtp:
         smtp.delay = 0.1  # a slow relay: each wave's four messages are on the wire together
         launched(kiemdiem, tmp_path, smtp.port)
-        child = subprocess.Popen(
-            [sys.executable, "-c", DELIVERER, KEY, NOW],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            start_new_session=True,
-            stderr=subprocess.PIPE,
-        )
+        pid = zygote.start([KEY, NOW], env, script=DELIVERER)
         deadline = time.monotonic() + 120
-        while len(smtp.messages) < 10 and child.poll() is None and time.monotonic() < deadline:
+        while len(smtp.messages) < 10 and running(pid) and time.monotonic() < deadline:
             time.sleep(0.005)
-        os.killpg(child.pid, signal.SIGKILL)  # mid-wave: messages on the wire, their outcomes not yet recorded
-        assert child.wait(timeout=30) == -signal.SIGKILL, child.stderr.read() if child.stderr else ""
+        os.killpg(pid, signal.SIGKILL)  # mid-wave: messages on the wire, their outcomes not yet recorded
+        code, out, err = zygote.finish()
+        assert code == -signal.SIGKILL, out + err
         time.sleep(0.5)  # what was on the wire lands
         arrived_before = len(smtp.messages)
+        smtp.delay = 0.0  # the next deliverer needs no slow relay: its sends need not overlap a kill
         app = build_app(Settings(database_url=env["KIEMDIEM_DATABASE_URL"]))
         with app.unit_of_work() as session:
             in_flight = session.scalars(select(DeliveryAttempt.message).where(DeliveryAttempt.status == "sending"))

@@ -4,6 +4,7 @@ SIGKILLs itself at a named point (service.faults), and counting what each person
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -20,11 +21,13 @@ KEY = "rel-2026"
 LAUNCH_AT = "2026-11-23T08:00:00+07:00"
 
 # The child: warm every import first, wait at the gate, then run `kiemdiem ARGS`; with a point, SIGKILL itself the
-# Nth time that point is reached (the hook is installed by this test harness, never by the product).
+# Nth time that point is reached (the hook is installed by this test harness, never by the product). Several commands
+# (`together`): each runs in a process of its own, forked once the imports are warm (~1 s of CPU each, paid once),
+# its output in GATE.I.out/.err, its exit status printed by the launcher. A waiting process touches GATE.I.ready.
 CHILD = """
-import os, pathlib, signal, sys, time
+import json, os, pathlib, signal, sys, time, traceback
 from service import faults
-gate, point, nth = sys.argv[1], sys.argv[2], int(sys.argv[3])
+gate, point, nth, commands = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
 reached = [0]
 def stop_dead(name):
     if name == point:
@@ -34,11 +37,138 @@ def stop_dead(name):
 faults.install(stop_dead)
 import apprise, service.sweeps, service.status, service.campaigns
 from entrypoints.cli import main
-while gate != "-" and not pathlib.Path(gate).exists():
-    time.sleep(0.002)
-sys.argv = ["kiemdiem", *sys.argv[4:]]
-main()
+def run(index, args):
+    if gate != "-":
+        pathlib.Path(f"{gate}.{index}.ready").touch()
+        while not pathlib.Path(gate).exists():
+            time.sleep(0.002)
+    sys.argv = ["kiemdiem", *args]
+    main()
+if len(commands) == 1:
+    run(0, commands[0])
+    sys.exit(0)
+pids = []
+for index, args in enumerate(commands):
+    sys.stdout.flush(), sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            for fd, suffix in ((1, "out"), (2, "err")):
+                os.dup2(os.open(f"{gate}.{index}.{suffix}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC), fd)
+            run(index, args)
+            code = 0
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush(), sys.stderr.flush()
+            os._exit(code)
+    pids.append(pid)
+print(json.dumps([os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids]))
 """
+
+
+# A warm parent for the crash tests: it imports everything once, then for each request (a JSON line on stdin) forks a
+# child that runs `kiemdiem ARGS` (or `python -c SCRIPT ARGS`) in a session of its own, with the request's
+# environment and kill point, and prints the child's pid, then its exit status. Each child starts from the same
+# untouched imports a fresh process would have.
+ZYGOTE = """
+import json, os, signal, sys, traceback
+from service import faults
+state = {"point": "-", "nth": 1, "reached": 0}
+def stop_dead(name):
+    if name == state["point"]:
+        state["reached"] += 1
+        if state["reached"] == state["nth"]:
+            os.kill(os.getpid(), signal.SIGKILL)
+faults.install(stop_dead)
+import apprise, service.sweeps, service.status, service.campaigns
+from entrypoints.cli import main
+for line in sys.stdin:
+    spec = json.loads(line)
+    sys.stdout.flush(), sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.setsid()
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+            os.dup2(os.open(spec["out"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 1)
+            os.dup2(os.open(spec["err"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
+            os.environ.clear()
+            os.environ.update(spec["env"])
+            state.update(point=spec["point"], nth=spec["nth"])
+            if spec["script"] is None:
+                sys.argv = ["kiemdiem", *spec["args"]]
+                main()
+            else:
+                sys.argv = ["-c", *spec["args"]]
+                exec(compile(spec["script"], "<child>", "exec"), {"__name__": "__main__"})
+            code = 0
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush(), sys.stderr.flush()
+            os._exit(code)
+    print(pid, flush=True)
+    print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
+"""
+
+
+class Zygote:
+    """Children forked from one warm process (ZYGOTE): `run` is `start(...).finish()` without ~1 s of imports."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.runs = folder, 0
+        self.out = self.err = folder / "-"
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", ZYGOTE],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+
+    def start(
+        self, args: Sequence[str], env: dict[str, str], *, kill_at: str = "-", nth: int = 1, script: str | None = None
+    ) -> int:
+        """Fork a child; its pid (the leader of its own session)."""
+        self.runs += 1
+        self.out, self.err = self.folder / f"{self.runs}.out", self.folder / f"{self.runs}.err"
+        spec = {"args": list(args), "env": {**os.environ, **env}, "point": kill_at, "nth": nth, "script": script}
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.write(json.dumps({**spec, "out": str(self.out), "err": str(self.err)}) + "\n")
+        self.process.stdin.flush()
+        pid = self.process.stdout.readline()
+        assert pid, f"the warm parent ended ({self.process.poll()})"
+        return int(pid)
+
+    def finish(self) -> tuple[int, str, str]:
+        """The child's exit status (negative: the signal that ended it), stdout and stderr."""
+        assert self.process.stdout
+        status = self.process.stdout.readline()
+        assert status, f"the warm parent ended ({self.process.poll()})"
+        return int(status), self.out.read_text(), self.err.read_text()
+
+    def run(
+        self, args: Sequence[str], env: dict[str, str], *, kill_at: str = "-", nth: int = 1
+    ) -> tuple[int, str, str]:
+        self.start(args, env, kill_at=kill_at, nth=nth)
+        return self.finish()
+
+    def close(self) -> None:
+        assert self.process.stdin
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def tree_csv(smtp_port: int, grassroots: int = 3, branches: int = 19) -> str:
@@ -92,8 +222,23 @@ def start(
     nth: int = 1,
 ) -> Child:
     """`kiemdiem ARGS` in a child process of its own session; it waits for `gate` to exist before running."""
-    process = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(gate or "-"), kill_at, str(nth), *args],
+    return Child(launch([list(args)], env, gate=gate, kill_at=kill_at, nth=nth))
+
+
+def ready(gate: Path, count: int, launcher: subprocess.Popen[str], timeout: float = 180) -> None:
+    """Wait until `count` processes wait at `gate`, their imports done (or fail at once if their launcher died)."""
+    deadline = time.monotonic() + timeout
+    while not all(Path(f"{gate}.{i}.ready").exists() for i in range(count)):
+        assert launcher.poll() is None, f"the launcher ended ({launcher.returncode}): {launcher.communicate()}"
+        assert time.monotonic() < deadline, f"{count} processes not ready at {gate} within {timeout} s"
+        time.sleep(0.01)
+
+
+def launch(
+    commands: Sequence[Sequence[str]], env: dict[str, str], *, gate: Path | None, kill_at: str = "-", nth: int = 1
+) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(gate or "-"), kill_at, str(nth), json.dumps([list(c) for c in commands])],
         cwd=ROOT,
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
@@ -102,15 +247,20 @@ def start(
         text=True,
         start_new_session=True,
     )
-    return Child(process)
 
 
 def together(commands: Sequence[Sequence[str]], env: dict[str, str], gate: Path) -> list[tuple[int, str, str]]:
-    """Start every command, let them warm up, then open the gate for all at once."""
-    children = [start(args, env, gate=gate) for args in commands]
-    time.sleep(4)  # each child has imported everything and waits at the gate
+    """Every command in a process of its own; once all have imported everything and wait at the gate, it opens for
+    all at once."""
+    launcher = launch(commands, env, gate=gate)
+    ready(gate, len(commands), launcher)
     gate.touch()
-    return [child.finish() for child in children]
+    out, err = launcher.communicate(timeout=180)
+    assert launcher.returncode == 0, f"the launcher failed ({launcher.returncode}): {out}\n{err}"
+    codes = json.loads(out.splitlines()[-1])
+    return [
+        (code, Path(f"{gate}.{i}.out").read_text(), Path(f"{gate}.{i}.err").read_text()) for i, code in enumerate(codes)
+    ]
 
 
 def received(smtp: SmtpSink) -> Counter[str]:

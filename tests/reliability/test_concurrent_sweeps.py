@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import write
-from tests.reliability.harness import CONFIG, KEY, LAUNCH_AT, mailboxes, received, start, together, tree_csv
+from tests.reliability.harness import CONFIG, KEY, LAUNCH_AT, mailboxes, ready, received, start, together, tree_csv
 from tests.sinks import smtp_sink
 
 MORNING = "2026-12-03T07:30:00+07:00"  # plan notices and the 7-day reminders are due: one digest per mailbox
@@ -58,17 +58,20 @@ def test_sweeps_started_together_deliver_every_notice_once(kiemdiem, env, tmp_pa
 
 def test_a_sweep_started_while_another_is_still_delivering_sends_nothing_twice(kiemdiem, env, tmp_path: Path) -> None:
     with smtp_sink() as smtp:
-        # a slow mail server: the first sweep takes ~4 s to deliver its 60 messages (four at a time), the second
-        # sweep starts and ends within them (the default tree, 61 units, gives it that time)
-        smtp.delay = 0.15
-        tree = prepare(kiemdiem, tmp_path, smtp.port)
-        first = start(["campaign", "sweep", "--campaign", KEY, "--at", MORNING, "--format", "json"], env)
-        deadline = time.monotonic() + 60
-        while len(smtp.messages) < 5 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert 5 <= len(smtp.messages) < len(mailboxes(tree)), "the first sweep must be mid-delivery"
+        # a slow mail server: the first sweep takes ~3 s to deliver its 21 messages (four at a time, 0.5 s each);
+        # the second sweep, its imports done beforehand and waiting at a gate, starts within them
+        smtp.delay = 0.5
+        tree = prepare(kiemdiem, tmp_path, smtp.port, grassroots=3, branches=6)
+        gate = tmp_path / "gate"
         # ten minutes later by the campaign's clock: a lease would have run out; the deliverer is alive all the same
-        second = start(["campaign", "sweep", "--campaign", KEY, "--at", "2026-12-03T07:45:00+07:00"], env)
+        second = start(["campaign", "sweep", "--campaign", KEY, "--at", "2026-12-03T07:45:00+07:00"], env, gate=gate)
+        ready(gate, 1, second.process)
+        first = start(["campaign", "sweep", "--campaign", KEY, "--at", MORNING, "--format", "json"], env)
+        deadline = time.monotonic() + 120
+        while len(smtp.messages) < 5 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert 5 <= len(smtp.messages) < len(mailboxes(tree)), "the first sweep must be mid-delivery"
+        gate.touch()
         second_code, second_out, second_err = second.finish()
         first_code, _out, first_err = first.finish()
         time.sleep(0.5)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,18 +14,27 @@ from sqlalchemy import create_engine, text
 
 from service import faults
 from tests.conftest import write
-from tests.reliability.harness import CONFIG, KEY, LAUNCH_AT, mailboxes, received, start, tree_csv
+from tests.reliability.harness import CONFIG, KEY, LAUNCH_AT, Zygote, mailboxes, received, tree_csv
 from tests.sinks import smtp_sink
 
 MORNING = "2026-12-03T07:30:00+07:00"
 SWEEP = ["campaign", "sweep", "--campaign", KEY, "--at", MORNING]
 
 
-def killed(args: list[str], env: dict[str, str], point: str, nth: int = 1) -> None:
+@pytest.fixture(scope="module")
+def zygote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zygote]:
+    """One warm parent for the module: each killed run is a child forked from it (a process of its own, which the
+    SIGKILL ends), not a fresh interpreter importing everything again (~1 s of CPU each)."""
+    parent = Zygote(tmp_path_factory.mktemp("zygote"))
+    yield parent
+    parent.close()
+
+
+def killed(zygote: Zygote, args: list[str], env: dict[str, str], point: str, nth: int = 1) -> None:
     assert point in faults.POINTS
     # one message in flight at a time, so that "the Nth send" names one message (side by side sends and their
     # crashes: tests/test_delivery_parallel.py)
-    code, out, err = start(args, {**env, "KIEMDIEM_SMTP_CONNECTIONS": "1"}, kill_at=point, nth=nth).finish()
+    code, out, err = zygote.run(args, {**env, "KIEMDIEM_SMTP_CONNECTIONS": "1"}, kill_at=point, nth=nth)
     assert code == -signal.SIGKILL, f"the child was to die at {point}: exit {code}\n{out}\n{err}"
 
 
@@ -56,12 +66,14 @@ def prepared(kiemdiem, tmp_path: Path, port: int, launch: bool = True) -> str:
     return tree
 
 
-def test_launch_killed_before_commit_leaves_nothing_and_can_run_again(kiemdiem, env, snapshot, tmp_path: Path) -> None:
+def test_launch_killed_before_commit_leaves_nothing_and_can_run_again(
+    kiemdiem, env, snapshot, zygote, tmp_path: Path
+) -> None:
     with smtp_sink() as smtp:
         tree = prepared(kiemdiem, tmp_path, smtp.port, launch=False)
         before = snapshot()
         config = write(tmp_path / "c.yaml", CONFIG)
-        killed(["campaign", "launch", str(config), "--at", LAUNCH_AT], env, "launch.before-commit")
+        killed(zygote, ["campaign", "launch", str(config), "--at", LAUNCH_AT], env, "launch.before-commit")
         assert snapshot() == before
         again = kiemdiem("campaign", "launch", config, "--at", LAUNCH_AT)
         assert again.exit_code == 0 and again.stdout.strip() == KEY, again.stderr
@@ -71,10 +83,10 @@ def test_launch_killed_before_commit_leaves_nothing_and_can_run_again(kiemdiem, 
     assert set(got) == mailboxes(tree) and max(got.values()) == 1, got
 
 
-def test_sweep_killed_between_batches_is_finished_by_the_next(kiemdiem, env, tmp_path: Path) -> None:
+def test_sweep_killed_between_batches_is_finished_by_the_next(kiemdiem, env, zygote, tmp_path: Path) -> None:
     with smtp_sink() as smtp:
         tree = prepared(kiemdiem, tmp_path, smtp.port)
-        killed(SWEEP, env, "sweep.after-batch")
+        killed(zygote, SWEEP, env, "sweep.after-batch")
         assert smtp.messages == []  # decided, not yet delivered
         decided = query(env["KIEMDIEM_DATABASE_URL"], "SELECT count(*) FROM outbox WHERE status = 'pending'")[0][0]
         ran = kiemdiem(*SWEEP, "--format", "json")
@@ -87,12 +99,12 @@ def test_sweep_killed_between_batches_is_finished_by_the_next(kiemdiem, env, tmp
 
 @pytest.mark.parametrize("point", ["delivery.before-send", "delivery.after-send"])
 def test_delivery_killed_mid_way_loses_nothing_silently_and_doubles_nothing(
-    kiemdiem, env, tmp_path: Path, point: str
+    kiemdiem, env, zygote, tmp_path: Path, point: str
 ) -> None:
     database = env["KIEMDIEM_DATABASE_URL"]
     with smtp_sink() as smtp:
         tree = prepared(kiemdiem, tmp_path, smtp.port)
-        killed(SWEEP, env, point, nth=5)  # four messages went out, the fifth was being sent
+        killed(zygote, SWEEP, env, point, nth=5)  # four messages went out, the fifth was being sent
         time.sleep(0.3)
         arrived_before = received(smtp)
         assert len(arrived_before) == (4 if point == "delivery.before-send" else 5)
@@ -125,13 +137,13 @@ def test_delivery_killed_mid_way_loses_nothing_silently_and_doubles_nothing(
 
 
 def test_submit_killed_before_commit_changes_nothing_and_can_be_made_again(
-    kiemdiem, env, snapshot, tmp_path: Path
+    kiemdiem, env, snapshot, zygote, tmp_path: Path
 ) -> None:
     with smtp_sink() as smtp:
         prepared(kiemdiem, tmp_path, smtp.port)
         before = snapshot()
         submit = ["status", "submit", "--campaign", KEY, "--unit", "CS-0-B00", "--milestone", "grassroots_review"]
-        killed([*submit, "--at", "2026-12-05T10:00:00+07:00"], env, "submit.before-commit")
+        killed(zygote, [*submit, "--at", "2026-12-05T10:00:00+07:00"], env, "submit.before-commit")
         assert snapshot() == before
         ran = kiemdiem(*submit, "--at", "2026-12-05T10:05:00+07:00", "--format", "json")
         assert ran.exit_code == 0 and '"status": "submitted"' in ran.stdout, ran.stderr
