@@ -132,19 +132,7 @@ def _results(session: Session, campaign: Campaign, root: OrgUnit) -> dict[str, S
     query = select(
         per_parent.c.subject, per_parent.c.reasons, func.sum(per_parent.c.lines), *(func.sum(c) for c in summed)
     ).group_by(per_parent.c.subject, per_parent.c.reasons)
-    child = aliased(OrgUnit)
-    reporters = (
-        select(rep.c.unit_id, rep.c.subject)
-        .distinct()
-        .where(exists().where(child.parent_id == rep.c.unit_id))
-        .cte("reporters")
-    )
-    above: Any = per_parent.c.parent_id
-    for _ in range(view_depth(session, root)):
-        ancestor, step = aliased(reporters), aliased(OrgUnit)
-        query = query.where(~exists().where(ancestor.c.unit_id == above, ancestor.c.subject == per_parent.c.subject))
-        query = query.outerjoin(step, step.id == above)
-        above = step.parent_id
+    query = topmost_reports_only(session, root, query, rep, per_parent)
     found = {subject: SubjectResults() for subject in SUBJECTS}
     parsed: dict[str | None, dict[str, int]] = {}
     for subject, text, lines, *numbers in session.execute(query).tuples():
@@ -192,6 +180,25 @@ def _reporting_lines(campaign: Campaign, root: OrgUnit) -> Select[Any]:
             ReportLine.subject != "organization",
         )
     )
+
+
+def topmost_reports_only(session: Session, root: OrgUnit, query: Select[Any], rep: Any, per_parent: Any) -> Select[Any]:
+    """`query` over `per_parent` (report lines grouped by their unit's parent) kept to the topmost report of each
+    part of the view: a line counts unless a unit above it, up to the view's root, reported the same subject."""
+    child = aliased(OrgUnit)
+    reporters = (
+        select(rep.c.unit_id, rep.c.subject)
+        .distinct()
+        .where(exists().where(child.parent_id == rep.c.unit_id))
+        .cte("reporters")
+    )
+    above: Any = per_parent.c.parent_id
+    for _ in range(view_depth(session, root)):
+        ancestor, step = aliased(reporters), aliased(OrgUnit)
+        query = query.where(~exists().where(ancestor.c.unit_id == above, ancestor.c.subject == per_parent.c.subject))
+        query = query.outerjoin(step, step.id == above)
+        above = step.parent_id
+    return query
 
 
 def view_depth(session: Session, root: OrgUnit) -> int:

@@ -25,7 +25,7 @@ from models.progress import (
     add_counts,
     counted_columns,
     organization_type,
-    view_depth,
+    topmost_reports_only,
 )
 from models.reports import RATINGS
 from models.tables import Assignment, Campaign, Milestone, OrgUnit, RatingDecision, Report, ReportLine
@@ -126,19 +126,7 @@ def results(
         func.sum(per_parent.c.lines),
         *(func.sum(c) for c in summed),
     ).group_by(per_parent.c.subject, per_parent.c.both, per_parent.c.reasons)
-    child = aliased(OrgUnit)
-    reporters = (
-        select(rep.c.unit_id, rep.c.subject)
-        .distinct()
-        .where(exists().where(child.parent_id == rep.c.unit_id))
-        .cte("reporters")
-    )
-    above: Any = per_parent.c.parent_id
-    for _ in range(view_depth(session, root)):
-        ancestor, step = aliased(reporters), aliased(OrgUnit)
-        query = query.where(~exists().where(ancestor.c.unit_id == above, ancestor.c.subject == per_parent.c.subject))
-        query = query.outerjoin(step, step.id == above)
-        above = step.parent_id
+    query = topmost_reports_only(session, root, query, rep, per_parent)
     found = {s: {True: SubjectResults(), False: SubjectResults()} for s in SUBJECTS}
     for subject, in_both, text, lines, *numbers in session.execute(query).tuples():
         reasons = (json.loads(text) if text else None) or {}
