@@ -187,7 +187,7 @@ class CampaignConfig(BaseModel):
     # The campaign closes by itself this many days after its last deadline (the first sweep after that instant);
     # the board may close it earlier, or reopen it, by hand.
     close_after_days: StrictInt = Field(default=30, ge=0, le=MAX_DAYS)
-    # Units on a track of their own follow its deadlines (models.tracks); a unit is on one track at most.
+    # Units on a track of their own follow its deadlines (models.launch_tracks); a unit is on one track at most.
     tracks: list[TrackConfig] = Field(default_factory=list, max_length=100)
     rules: RuleSettings = Field(default_factory=RuleSettings)
     # Last year's campaign, for the year-over-year comparison (models.year_over_year); written by `campaign launch

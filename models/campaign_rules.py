@@ -1,6 +1,7 @@
 """The checks of a campaign config beyond its schema: the YAML's shape (no aliases, bounded size), and the rules
 across fields: timezone, launch year, milestone levels, deadlines and dependencies, working groups, the reference
-date of "new" members, contacts, routing. (Tracks: models.track_rules; against the tree at launch: models.tracks.)"""
+date of "new" members, contacts, routing. (Tracks: models.track_rules; against the tree at launch:
+models.launch_tracks.)"""
 
 from __future__ import annotations
 

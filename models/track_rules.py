@@ -1,5 +1,5 @@
 """The checks of a config's tracks (diện riêng) that need no tree: names, what picks the units, the milestones and
-dates they move. A track's units are checked against the tree at launch (models.tracks)."""
+dates they move. A track's units are checked against the tree at launch (models.launch_tracks)."""
 
 from __future__ import annotations
 
