@@ -207,10 +207,6 @@ def _decided(campaign_id: int, within: str | None) -> Select[tuple[int, str]]:
     return query
 
 
-def _assigned(campaign_id: int) -> Select[tuple[int]]:
-    return select(Assignment.unit_id).where(Assignment.campaign_id == campaign_id)
-
-
 def _group_members(
     session: Session, campaign: Campaign, decider: OrgUnit, ratings: dict[str, str], levels: tuple[str, ...]
 ) -> list[OrgUnit]:

@@ -12,21 +12,11 @@ from service.access import Actor
 from service.bootstrap import App
 
 
-def campaign_overdue(
-    app: App, campaign: str, root: str | None, now: pendulum.DateTime, limit: int | None = None
-) -> list[OverdueUnit]:
-    """Every unit past a deadline without reporting, under `root` (default: the campaign's root), longest first;
-    the first `limit` of them (None: all)."""
-    with app.unit_of_work() as session:
-        found = campaign_by_key(session, campaign)
-        unit = unit_by_code(session, root, field="root") if root is not None else None
-        return overdue_units(session, found, unit, now, limit)
-
-
 def subtree_overdue(
     app: App, actor: Actor, campaign: str, root: str | None, now: pendulum.DateTime, limit: int | None = None
 ) -> list[OverdueUnit]:
-    """The same for a subtree the actor may read: a unit sees its own subtree (by default, its own)."""
+    """Every unit past a deadline without reporting, longest first (the first `limit`; None: all), under `root`:
+    a subtree the actor may read (a unit sees its own subtree, by default its own)."""
     with app.unit_of_work() as session:
         found = campaign_by_key(session, campaign)
         return overdue_units(session, found, _readable(session, actor, root), now, limit)
