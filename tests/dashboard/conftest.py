@@ -93,7 +93,46 @@ def browser() -> Iterator[Any]:
     with sync_playwright() as playwright:
         found = playwright.chromium.launch(executable_path=str(path), args=CHROMIUM_FLAGS, headless=True)
         yield found
+        SIGNED_OUT.pop(found, None)
         found.close()
+
+
+# Per Chromium: the sessions its tests closed, signed out, for the next sign-in (a new context and its page start a
+# renderer, ~0.5 s of a loaded machine each; the dashboard keeps its session and language in cookies only).
+SIGNED_OUT: dict[Any, list[Session]] = {}
+
+
+@dataclass
+class Session:
+    """A browser context and its page. close() signs it out (other pages closed, a blank page, every cookie cleared)
+    and keeps it for the module's next sign-in; a context made with options (a phone's) is closed for good."""
+
+    browser: Any
+    context: Any
+    page: Any
+    reusable: bool
+
+    @classmethod
+    def new(cls, browser: Any, options: dict[str, Any]) -> Session:
+        context = browser.new_context(locale="vi-VN", **options)
+        return cls(browser, context, context.new_page(), reusable=not options)
+
+    @classmethod
+    def signed_out(cls, browser: Any, options: dict[str, Any]) -> Session | None:
+        free = SIGNED_OUT.get(browser)
+        return free.pop() if free and not options else None
+
+    def close(self) -> None:
+        if not self.reusable:
+            self.context.close()
+            return
+        for other in self.context.pages:
+            if other is not self.page:
+                other.close()
+        self.page.goto("about:blank")
+        self.context.clear_cookies()
+        assert self.context.cookies() == []
+        SIGNED_OUT.setdefault(self.browser, []).append(self)
 
 
 @pytest.fixture

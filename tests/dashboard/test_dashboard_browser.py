@@ -10,19 +10,22 @@ import re
 
 from entrypoints.dashboard.words import number, percent
 from tests.conftest import table_rows
-from tests.dashboard.conftest import NOW
+from tests.dashboard.conftest import NOW, Session
 
 CAMPAIGN = "/campaigns/web-2026"
 CB1 = f"{CAMPAIGN}/units/CS-1-CB1"
 
 
 def sign_in(browser, site, who: str, **options):
-    context = browser.new_context(locale="vi-VN", **options)
-    page = context.new_page()
+    """A browser with no cookie signs in with `who`'s token: a session the module signed out before, or (the first
+    time, or with options such as a phone's viewport) a context of its own. close() the session when done."""
+    session = Session.signed_out(browser, options) or Session.new(browser, options)
+    page = session.page
+    assert page.url == "about:blank" and session.context.cookies() == []
     answer = page.goto(f"{site.url}/signin?token={site.tokens[who]}")
     assert answer is not None and answer.ok
     assert "token=" not in page.url  # the token does not stay in the address bar
-    return context, page
+    return session, page
 
 
 def fill(page, values: dict[str, str]) -> None:
