@@ -244,6 +244,18 @@ def database_with_cli(kind: str, folder: Path) -> Iterator[Shared]:
         yield Shared(url, lambda *args: run_cli(env, args))
 
 
+@pytest.fixture(scope="module")
+def zygote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One warm parent for the module (tests.reliability.harness.Zygote): each killed run is a child forked from it
+    (a process of its own, in a session of its own, which the SIGKILL ends), not a fresh interpreter importing
+    everything again (~1 s of CPU each)."""
+    from tests.reliability.harness import Zygote
+
+    parent = Zygote(tmp_path_factory.mktemp("zygote"))
+    yield parent
+    parent.close()
+
+
 @pytest.fixture
 def snapshot(env: dict[str, str]) -> Any:
     """Every row of every table, to show that a refused command changed nothing."""

@@ -6,7 +6,6 @@ import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pendulum
@@ -19,7 +18,6 @@ from service.bootstrap import build_app
 from service.settings import Settings
 from service.sweeps import deliver, sweep
 from tests.conftest import write
-from tests.reliability.harness import Zygote
 from tests.sinks import http_sink
 
 TZ = "Asia/Ho_Chi_Minh"
@@ -149,15 +147,6 @@ if sys.argv[2] != "-":
     faults.install(lambda point: point == sys.argv[2] and os.kill(os.getpid(), signal.SIGKILL))
 deliver(build_app(), "d-2026", pendulum.parse(sys.argv[1]), AppriseSender())
 """
-
-
-@pytest.fixture(scope="module")
-def zygote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zygote]:
-    """One warm parent for the module: each crashing deliverer is a child forked from it (a process of its own, in a
-    session of its own), not a fresh interpreter importing everything again (~1 s of CPU each)."""
-    parent = Zygote(tmp_path_factory.mktemp("zygote"))
-    yield parent
-    parent.close()
 
 
 @pytest.mark.parametrize("point", ["delivery.before-send", "delivery.after-send", "killed-by-the-receiver"])

@@ -8,7 +8,6 @@ import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pendulum
@@ -22,7 +21,6 @@ from service.bootstrap import build_app
 from service.settings import Settings
 from service.sweeps import context, deliver
 from tests.conftest import write
-from tests.reliability.harness import Zygote
 from tests.sinks import smtp_sink
 
 KEY = "p-2026"
@@ -75,15 +73,6 @@ def launched(kiemdiem, tmp_path: Path, port: int) -> None:
     assert kiemdiem("units", "import", write(tmp_path / "t.csv", tree(port))).exit_code == 0
     ran = kiemdiem("campaign", "launch", write(tmp_path / "c.yaml", CONFIG), "--at", "2026-11-23T08:00:00+07:00")
     assert ran.exit_code == 0, ran.stderr
-
-
-@pytest.fixture(scope="module")
-def zygote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zygote]:
-    """One warm parent for the module: the deliverer is a child forked from it (a process of its own, in a session of
-    its own), not a fresh interpreter importing everything again (~1 s of CPU each)."""
-    parent = Zygote(tmp_path_factory.mktemp("zygote"))
-    yield parent
-    parent.close()
 
 
 def running(pid: int) -> bool:

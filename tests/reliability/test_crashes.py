@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,15 +18,6 @@ from tests.sinks import smtp_sink
 
 MORNING = "2026-12-03T07:30:00+07:00"
 SWEEP = ["campaign", "sweep", "--campaign", KEY, "--at", MORNING]
-
-
-@pytest.fixture(scope="module")
-def zygote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zygote]:
-    """One warm parent for the module: each killed run is a child forked from it (a process of its own, which the
-    SIGKILL ends), not a fresh interpreter importing everything again (~1 s of CPU each)."""
-    parent = Zygote(tmp_path_factory.mktemp("zygote"))
-    yield parent
-    parent.close()
 
 
 def killed(zygote: Zygote, args: list[str], env: dict[str, str], point: str, nth: int = 1) -> None:
