@@ -20,23 +20,17 @@ from tests.sinks import SmtpSink
 KEY = "rel-2026"
 LAUNCH_AT = "2026-11-23T08:00:00+07:00"
 
-# The child: warm every import first, wait at the gate, then run `kiemdiem ARGS`; with a point, SIGKILL itself the
-# Nth time that point is reached (the hook is installed by this test harness, never by the product). Several commands
-# (`together`): each runs in a process of its own, forked once the imports are warm (~1 s of CPU each, paid once),
-# its output in GATE.I.out/.err, its exit status printed by the launcher. A waiting process touches GATE.I.ready.
+# The child: warm every import first (forked.warm_cli), wait at the gate, then run `kiemdiem ARGS`; with a point,
+# SIGKILL itself the Nth time that point is reached (forked.KILL: installed by this test harness, never by the
+# product). Several commands (`together`): each runs in a process of its own, forked once the imports are warm (~1 s
+# of CPU each, paid once), its output in GATE.I.out/.err, its exit status printed by the launcher. A waiting process
+# touches GATE.I.ready.
 CHILD = """
-import json, os, pathlib, signal, sys, time, traceback
-from service import faults
+import json, os, pathlib, sys, time
+from tests.reliability.forked import KILL, fork, warm_cli
 gate, point, nth, commands = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
-reached = [0]
-def stop_dead(name):
-    if name == point:
-        reached[0] += 1
-        if reached[0] == nth:
-            os.kill(os.getpid(), signal.SIGKILL)
-faults.install(stop_dead)
-import apprise, service.sweeps, service.status, service.campaigns
-from entrypoints.cli import main
+KILL.set(point, nth)
+main = warm_cli()
 def run(index, args):
     if gate != "-":
         pathlib.Path(f"{gate}.{index}.ready").touch()
@@ -44,28 +38,14 @@ def run(index, args):
             time.sleep(0.002)
     sys.argv = ["kiemdiem", *args]
     main()
+def forked(index, args):
+    for fd, suffix in ((1, "out"), (2, "err")):
+        os.dup2(os.open(f"{gate}.{index}.{suffix}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC), fd)
+    run(index, args)
 if len(commands) == 1:
     run(0, commands[0])
     sys.exit(0)
-pids = []
-for index, args in enumerate(commands):
-    sys.stdout.flush(), sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            for fd, suffix in ((1, "out"), (2, "err")):
-                os.dup2(os.open(f"{gate}.{index}.{suffix}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC), fd)
-            run(index, args)
-            code = 0
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            sys.stdout.flush(), sys.stderr.flush()
-            os._exit(code)
-    pids.append(pid)
+pids = [fork(lambda index=index, args=args: forked(index, args)) for index, args in enumerate(commands)]
 print(json.dumps([os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids]))
 """
 
@@ -75,45 +55,26 @@ print(json.dumps([os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pi
 # environment and kill point, and prints the child's pid, then its exit status. Each child starts from the same
 # untouched imports a fresh process would have.
 ZYGOTE = """
-import json, os, signal, sys, traceback
-from service import faults
-state = {"point": "-", "nth": 1, "reached": 0}
-def stop_dead(name):
-    if name == state["point"]:
-        state["reached"] += 1
-        if state["reached"] == state["nth"]:
-            os.kill(os.getpid(), signal.SIGKILL)
-faults.install(stop_dead)
-import apprise, service.sweeps, service.status, service.campaigns
-from entrypoints.cli import main
+import json, os, sys
+from tests.reliability.forked import KILL, fork, warm_cli
+main = warm_cli()
+def child(spec):
+    os.setsid()
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    os.dup2(os.open(spec["out"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 1)
+    os.dup2(os.open(spec["err"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
+    os.environ.clear()
+    os.environ.update(spec["env"])
+    KILL.set(spec["point"], spec["nth"])
+    if spec["script"] is None:
+        sys.argv = ["kiemdiem", *spec["args"]]
+        main()
+    else:
+        sys.argv = ["-c", *spec["args"]]
+        exec(compile(spec["script"], "<child>", "exec"), {"__name__": "__main__"})
 for line in sys.stdin:
     spec = json.loads(line)
-    sys.stdout.flush(), sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            os.setsid()
-            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-            os.dup2(os.open(spec["out"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 1)
-            os.dup2(os.open(spec["err"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
-            os.environ.clear()
-            os.environ.update(spec["env"])
-            state.update(point=spec["point"], nth=spec["nth"])
-            if spec["script"] is None:
-                sys.argv = ["kiemdiem", *spec["args"]]
-                main()
-            else:
-                sys.argv = ["-c", *spec["args"]]
-                exec(compile(spec["script"], "<child>", "exec"), {"__name__": "__main__"})
-            code = 0
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            sys.stdout.flush(), sys.stderr.flush()
-            os._exit(code)
+    pid = fork(lambda: child(spec))
     print(pid, flush=True)
     print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
 """
