@@ -29,12 +29,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy models flows
 
-# Three at a time on two cores: most tests wait on subprocesses, servers and sockets, not on the CPU. A file's tests
-# run on one worker (as --dist loadfile would), the Prefect ones together (tests/conftest.py PREFECT_HARNESS).
-# tests/test_scale_out.py (a Prefect server on PostgreSQL, two workers, a SIGKILL and its recovery: about a minute on
-# a quiet machine) starts first; `make scale-test` runs it alone.
+# Four at a time on two cores: most tests wait on subprocesses, servers and sockets, not on the CPU (pytest 356 s with
+# four, 412-430 s with three, quiet machine, 2026-12-03). A file's tests run on one worker (as --dist loadfile would),
+# the Prefect ones together (tests/conftest.py PREFECT_HARNESS). tests/test_scale_out.py (a Prefect server on
+# PostgreSQL, two workers, a SIGKILL and its recovery: about a minute on a quiet machine) starts first; `make
+# scale-test` runs it alone.
 unit: $(STAMP)
-	$(BIN)/pytest -q -n 3 --dist loadgroup --no-loadscope-reorder --durations=15
+	$(BIN)/pytest -q -n 4 --dist loadgroup --no-loadscope-reorder --durations=15
 
 scale-test: $(STAMP)
 	$(BIN)/pytest -q tests/test_scale_out.py

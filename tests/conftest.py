@@ -38,7 +38,7 @@ def _postgres_problem() -> str | None:
         return f"{type(error).__name__}: {str(error).splitlines()[0]}"
 
 
-# The longest test files start first, so that under `pytest -n 3 --dist loadgroup --no-loadscope-reorder` none of
+# The longest test files start first, so that under `pytest -n 4 --dist loadgroup --no-loadscope-reorder` none of
 # them is left to run alone at the end (xdist hands out files in collection order; without --no-loadscope-reorder it
 # orders them by their number of tests instead). Measured by `make test`'s --durations (wall seconds, 2026-12-02).
 LONGEST_FIRST = (
