@@ -38,18 +38,23 @@ def draw_table(pdf: FPDF, widths: Sequence[float], headings: Sequence[PdfRow], r
     try:
         laid = [(heading, _lines_of(pdf, columns, heading)) for heading in headings]
         above = sum(_height(pdf, cells) for _, cells in laid)
+
+        def head() -> None:
+            for heading, cells in laid:
+                _draw(pdf, columns, heading, cells)
+
         headed = False
-        for row in rows or [PdfRow([], [])]:
+        for row in rows:
             cells = _lines_of(pdf, columns, row)
             if pdf.get_y() + _height(pdf, cells) + (0 if headed else above) > pdf.page_break_trigger:
                 pdf.add_page()
                 headed = False
             if not headed:
-                for heading, heading_cells in laid:
-                    _draw(pdf, columns, heading, heading_cells)
+                head()
                 headed = True
-            if row.texts:
-                _draw(pdf, columns, row, cells)
+            _draw(pdf, columns, row, cells)
+        if not headed:  # a table without rows: its headings alone
+            head()
     finally:
         pdf.c_margin = c_margin
         pdf.set_auto_page_break(auto, margin)
