@@ -9,7 +9,7 @@ import pytest
 from fpdf import FPDF
 
 from service.board_writers import FONTS
-from service.pdf_tables import PdfRow, draw_table
+from service.pdf_tables import PADDING, PdfRow, draw_table
 
 FONT = next((f for f in FONTS if Path(f).is_file()), None)
 pytestmark = pytest.mark.skipif(FONT is None, reason="no DejaVu Sans font on this machine (fonts-dejavu-core)")
@@ -65,7 +65,7 @@ def test_a_text_wider_than_its_column_is_wrapped_not_cut() -> None:
     draw_table(pdf, [1, 5, 2], HEADINGS, [PdfRow(["1", LONG * 2, "9"], ["R", "L", "R"])])
     lines = [text for _, text in pdf.texts][7:-1]  # the long cell's lines, between "1" and "9"
     assert len(lines) > 1 and " ".join(lines).split() == (LONG * 2).split()
-    width = pdf.epw * 5 / 8
+    width = pdf.epw * 5 / 8 - 2 * PADDING  # the column less its padding
     assert all(pdf.get_string_width(line) <= width for line in lines)
 
 
